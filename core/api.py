@@ -1,0 +1,203 @@
+"""The boundary of every JSON endpoint: authentication, role check, schema validation,
+idempotency and the OpenAPI document, declared once per view with :func:`endpoint`.
+
+Views stay thin: they receive a validated ``body``/``query`` (pydantic models) and the
+calling :class:`~core.roles.Actor`, call a service function, and return a dict (or a
+``(dict, status)`` pair). Anything malformed becomes a localised 4xx here, before the
+view runs.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Blueprint, current_app, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from . import auth
+from .errors import BadRequest, Conflict, Forbidden, ValidationFailed
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class EndpointSpec:
+    rule: str
+    methods: tuple[str, ...]
+    summary: str
+    tag: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    roles: frozenset[str] | None
+    public: bool
+    idempotent: bool
+    status: int = 200
+    extra_responses: dict = field(default_factory=dict)
+
+
+REGISTRY: list[EndpointSpec] = []
+
+
+def services():
+    return current_app.extensions["linli"]
+
+
+def current_actor():
+    return g.actor
+
+
+def _validate(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [{"field": ".".join(str(p) for p in err["loc"]), "problem": err["type"],
+                     "message": err["msg"]} for err in exc.errors(include_url=False, include_context=False,
+                                                                  include_input=False)]
+        raise ValidationFailed("error.validation_failed", details={"fields": problems})
+
+
+def _read_json() -> Any:
+    if not request.data:
+        return {}
+    if not request.is_json:
+        raise BadRequest("error.json_required")
+    try:
+        return json.loads(request.get_data(as_text=False))
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("error.json_malformed")
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=None, query=None,
+             response=None, roles=None, public=False, idempotent=False, status=200) -> Callable:
+    """Declare a JSON endpoint on ``bp`` (its ``url_prefix`` is joined to ``rule``).
+
+    ``roles``: the caller needs at least one of them (``None``: any authenticated person).
+    ``idempotent``: honour an ``Idempotency-Key`` header — the first response is stored in
+    Redis for 24 h and replayed for the same key and caller instead of creating twice.
+    """
+    spec = EndpointSpec(rule=(bp.url_prefix or "") + rule, methods=tuple(methods), summary=summary,
+                        tag=bp.name, body=body, query=query, response=response,
+                        roles=frozenset(roles) if roles else None, public=public, idempotent=idempotent,
+                        status=status)
+    REGISTRY.append(spec)
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(**path_args):
+            if not public:
+                g.actor = auth.authenticate(services(), _bearer())
+                if spec.roles is not None and not g.actor.has(*spec.roles):
+                    raise Forbidden("error.role_required")
+            kwargs = dict(path_args)
+            if body is not None:
+                kwargs["body"] = _validate(body, _read_json())
+            if query is not None:
+                kwargs["query"] = _validate(query, request.args.to_dict())
+            if idempotent and request.headers.get("Idempotency-Key"):
+                return _idempotent(view, kwargs)
+            return _respond(view(**kwargs), status)
+
+        bp.add_url_rule(rule, view.__name__, wrapper, methods=list(methods))
+        return wrapper
+
+    return decorate
+
+
+def _respond(result, default_status: int):
+    if isinstance(result, tuple):
+        payload, code = result
+    else:
+        payload, code = result, default_status
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json")
+    return jsonify(payload), code
+
+
+def _idempotent(view: Callable, kwargs: dict):
+    svc = services()
+    key_text = request.headers["Idempotency-Key"].strip()
+    if not 1 <= len(key_text) <= 200:
+        raise BadRequest("error.idempotency_key_invalid")
+    actor_id = g.actor.id if getattr(g, "actor", None) else "anon"
+    fingerprint = hashlib.sha256(request.get_data()).hexdigest()
+    key = svc.key("idem", actor_id, request.path, hashlib.sha256(key_text.encode()).hexdigest())
+    # claim the key first so two concurrent retries cannot both create
+    if not svc.redis.set(key, json.dumps({"state": "pending"}), nx=True, ex=24 * 3600):
+        stored = json.loads(svc.redis.get(key) or '{"state": "pending"}')
+        if stored.get("state") == "pending":
+            raise Conflict("error.idempotency_in_progress")
+        if stored.get("fingerprint") != fingerprint:
+            raise ValidationFailed("error.idempotency_key_reused")
+        response = jsonify(stored["body"])
+        response.headers["Idempotent-Replayed"] = "true"
+        return response, stored["status"]
+    try:
+        response, code = _respond(view(**kwargs), 201)
+    except BaseException:
+        svc.redis.delete(key)
+        raise
+    svc.redis.set(key, json.dumps({"state": "done", "status": code, "fingerprint": fingerprint,
+                                   "body": response.get_json()}), ex=24 * 3600)
+    return response, code
+
+
+def page_response(page, render: Callable[[dict], dict]) -> dict:
+    """The one list shape: ``{"items": [...], "next_cursor": str | null}``."""
+    return {"items": [render(doc) for doc in page.items], "next_cursor": page.next_cursor}
+
+
+def openapi_document() -> dict:
+    """OpenAPI 3.1 generated from the declared endpoints and their pydantic schemas."""
+    paths: dict[str, dict] = {}
+    components: dict[str, dict] = {}
+
+    def ref(model: type[BaseModel]) -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            components[name] = sub
+        components[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    components["Error"] = {"type": "object", "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
+    for spec in REGISTRY:
+        # Flask's <converter:name> becomes OpenAPI's {name}
+        path = "/".join("{" + p.strip("<>").split(":")[-1] + "}" if p.startswith("<") else p
+                        for p in spec.rule.split("/"))
+        for method in spec.methods:
+            op: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag], "responses": {
+                str(spec.status): {"description": "OK", "content": {"application/json": {
+                    "schema": ref(spec.response) if spec.response else {"type": "object"}}}},
+                "4XX": {"description": "Client error", "content": {"application/json": {"schema": error_ref}}},
+            }}
+            params = [{"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
+                      for p in path.split("/") if p.startswith("{")]
+            if spec.query:
+                for name, field_info in spec.query.model_fields.items():
+                    params.append({"name": name, "in": "query", "required": field_info.is_required(),
+                                   "schema": {"type": "string"}})
+            if spec.idempotent:
+                params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                               "schema": {"type": "string", "maxLength": 200}})
+            if params:
+                op["parameters"] = params
+            if spec.body:
+                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(spec.body)}}}
+            if not spec.public:
+                op["security"] = [{"bearer": []}]
+            paths.setdefault(path, {})[method.lower()] = op
+    return {"openapi": "3.1.0", "info": {"title": "Linli API", "version": "1"},
+            "paths": dict(sorted(paths.items())),
+            "components": {"schemas": components,
+                           "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}}

@@ -1,0 +1,42 @@
+"""Every index Linli relies on, declared once. Both adapters create exactly these.
+
+A query may only filter on fields covered by one of its collection's indexes (checked by
+:func:`check_query`), which is how "no query scans a collection" is enforced in code
+rather than hoped for. The leading ``community_id`` on tenant collections is also the
+shard key of a sharded MongoDB deployment.
+"""
+from __future__ import annotations
+
+from .port import UndeclaredQuery
+
+INDEXES: dict[str, list[tuple[str, ...]]] = {
+    "communities": [("code",)],
+    "buildings": [("community_id", "number")],
+    "houses": [("community_id", "building_id", "unit", "room"), ("community_id", "created_at")],
+    "places": [("community_id", "name")],
+    "people": [("community_id", "kind", "created_at"), ("openid",), ("unionid",),
+               ("community_id", "wecom_userid"), ("wecom_userid",)],
+    "bindings": [("community_id", "state", "created_at"), ("person_id", "state"), ("house_id", "state")],
+    # one collection per workflow keeps each list query on a narrow index
+    "repairs": [("community_id", "state", "created_at"), ("community_id", "assignee_id", "state", "created_at"),
+                ("community_id", "facility_key", "state"), ("next_deadline_at",),
+                ("community_id", "reporter_id", "created_at"), ("community_id", "number")],
+    "complaints": [("community_id", "state", "created_at"), ("community_id", "handler_role", "state", "created_at"),
+                   ("community_id", "reporter_id", "created_at"), ("next_deadline_at",), ("community_id", "number")],
+    "reports": [("community_id", "person_id", "created_at"), ("case_id",)],
+    "outbox": [("status", "available_at")],
+    "notifications": [("community_id", "person_id", "created_at"), ("event_id",)],
+    "consents": [("person_id", "template")],
+    "uploads": [("community_id", "owner_id", "created_at")],
+}
+
+
+def check_query(collection: str, filter: dict, sort: list[tuple[str, int]] | None = None) -> None:
+    """Raise :class:`UndeclaredQuery` unless some declared index covers every filtered field."""
+    fields = {name for name in filter if name != "_id"}
+    if not fields:
+        return
+    for index in INDEXES.get(collection, []):
+        if fields <= set(index):
+            return
+    raise UndeclaredQuery(f"{collection}: no declared index covers {sorted(fields)}")

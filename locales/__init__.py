@@ -1,0 +1,1 @@
+"""Gettext catalogues: ``<locale>/<area>.po``, one file per area (core, repair, bot, ...)."""

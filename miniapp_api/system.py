@@ -1,0 +1,20 @@
+"""Health and the OpenAPI document."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from core import health
+from core.api import openapi_document, services
+
+bp = Blueprint("system", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    report, healthy = health.report(services())
+    return jsonify(report), 200 if healthy else 503
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
