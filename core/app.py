@@ -2,7 +2,7 @@
 
 ``create_app`` is the one place that knows every web-facing package: it builds the
 :class:`~core.services.Services`, installs the error envelope, and registers the
-blueprints of ``miniapp_api`` (and ``bot`` once channels exist). Everything else
+blueprints of ``miniapp_api`` and the channels of ``bot``. Everything else
 imports in the directions DESIGN.md §1 allows.
 """
 from __future__ import annotations
@@ -68,10 +68,8 @@ def _install_error_handlers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from bot import register as register_bot
     from miniapp_api import register as register_api
+
     register_api(app)
-    try:
-        from bot import register as register_bot
-    except ImportError:  # the bot channels are optional until they land
-        return
     register_bot(app)
