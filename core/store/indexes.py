@@ -20,14 +20,17 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     # one collection per workflow keeps each list query on a narrow index
     "repairs": [("community_id", "state", "created_at"), ("community_id", "assignee_id", "state", "created_at"),
                 ("community_id", "facility_key", "state"), ("next_deadline_at",),
-                ("community_id", "reporter_id", "created_at"), ("community_id", "number")],
+                ("community_id", "reporter_id", "created_at"), ("community_id", "number"),
+                ("community_id", "pool", "created_at")],
     "complaints": [("community_id", "state", "created_at"), ("community_id", "handler_role", "state", "created_at"),
                    ("community_id", "reporter_id", "created_at"), ("next_deadline_at",), ("community_id", "number")],
-    "reports": [("community_id", "person_id", "created_at"), ("case_id",)],
+    "reports": [("community_id", "person_id", "created_at"), ("case_id",),
+                ("community_id", "person_id", "workflow", "created_at")],
     "outbox": [("status", "available_at")],
     "notifications": [("community_id", "person_id", "created_at"), ("event_id",)],
     "consents": [("person_id", "template")],
     "uploads": [("community_id", "owner_id", "created_at")],
+    "settings": [],   # per-community workflow settings, read by natural _id only
 }
 
 
