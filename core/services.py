@@ -18,7 +18,7 @@ class Services:
         self._store: Store | None = None
         self._redis = None
         self._lock = threading.Lock()
-        self.prefix = config.extra.get("redis_prefix", "linli:")
+        self.prefix = config.extra.get("redis_prefix", config.redis_prefix)
 
     @property
     def store(self) -> Store:
