@@ -15,7 +15,7 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "houses": [("community_id", "building_id", "unit", "room"), ("community_id", "created_at")],
     "places": [("community_id", "name")],
     "people": [("community_id", "kind", "created_at"), ("openid",), ("unionid",),
-               ("community_id", "wecom_userid"), ("wecom_userid",)],
+               ("community_id", "wecom_userid"), ("wecom_userid",), ("community_id", "phone")],
     "bindings": [("community_id", "state", "created_at"), ("person_id", "state"), ("house_id", "state")],
     # one collection per workflow keeps each list query on a narrow index
     "repairs": [("community_id", "state", "created_at"), ("community_id", "assignee_id", "state", "created_at"),
