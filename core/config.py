@@ -5,11 +5,19 @@ Nothing else in Linli reads ``os.environ`` for settings: everything goes through
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEV_SECRET = "linli-development-secret-do-not-use-in-production"
+# the bot's callback credentials in development (documented in the README, so a developer can
+# sign requests by hand); production refuses them
+DEV_WECHAT_TOKEN = "linli-dev-oa-token"
+DEV_WECHAT_AES_KEY = "LinliDevOfficialAccountAesKeyNotForProduct1"
+DEV_WECOM_TOKEN = "linli-dev-wecom-token"
+DEV_WECOM_AES_KEY = "LinliDevWeComCallbackAesKeyNotForProduction"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -34,6 +42,12 @@ class Config:
     wecom_secret: str = "ww-dev-secret"           # WECOM_SECRET
     wecom_agentid: str = "1000002"                # WECOM_AGENTID
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"  # WECOM_API_BASE_URL
+    wechat_token: str = DEV_WECHAT_TOKEN          # WECHAT_TOKEN: official-account callback signature
+    wechat_encoding_aes_key: str = DEV_WECHAT_AES_KEY  # WECHAT_ENCODING_AES_KEY: 43 chars, AES safe mode
+    wecom_token: str = DEV_WECOM_TOKEN            # WECOM_TOKEN: WeCom callback signature
+    wecom_encoding_aes_key: str = DEV_WECOM_AES_KEY  # WECOM_ENCODING_AES_KEY
+    bot_messages_per_minute: int = 20             # LINLI_BOT_RATE_LIMIT: per person and channel
+    bot_turn_retention_days: int = 90             # LINLI_BOT_TURN_RETENTION_DAYS: conversation log
     public_base_url: str = "http://127.0.0.1:5000"  # LINLI_PUBLIC_URL: links in staff text cards
     token_ttl_seconds: int = 7 * 24 * 3600        # LINLI_TOKEN_TTL
     default_locale: str = "zh_CN"                 # LINLI_LOCALE
@@ -50,7 +64,10 @@ class Config:
         return Path(self.data_dir).expanduser().resolve()
 
     def check(self) -> None:
-        """Refuse to start production with development defaults."""
+        """Refuse malformed callback keys anywhere, and development defaults in production."""
+        for name in ("wechat_encoding_aes_key", "wecom_encoding_aes_key"):
+            if not _valid_aes_key(getattr(self, name)):
+                raise RuntimeError(f"{_ENV_NAMES[name]} must be 43 characters of base64 (32 bytes)")
         if not self.is_production:
             return
         problems = []
@@ -58,6 +75,11 @@ class Config:
             problems.append("LINLI_SECRET_KEY is the development default")
         if self.wechat_secret == Config.wechat_secret or self.wecom_secret == Config.wecom_secret:
             problems.append("WECHAT_SECRET / WECOM_SECRET are development defaults")
+        dev_callbacks = [_ENV_NAMES[name] for name in ("wechat_token", "wechat_encoding_aes_key", "wecom_token",
+                                                       "wecom_encoding_aes_key")
+                         if getattr(self, name) == getattr(Config, name)]
+        if dev_callbacks:
+            problems.append(", ".join(dev_callbacks) + " are development defaults")
         if problems:
             raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 
@@ -73,7 +95,18 @@ _ENV_NAMES = {
     "wecom_api_base_url": "WECOM_API_BASE_URL", "public_base_url": "LINLI_PUBLIC_URL",
     "token_ttl_seconds": "LINLI_TOKEN_TTL", "default_locale": "LINLI_LOCALE",
     "notifiers": "LINLI_NOTIFIERS", "max_upload_bytes": "LINLI_MAX_UPLOAD_BYTES",
+    "wechat_token": "WECHAT_TOKEN", "wechat_encoding_aes_key": "WECHAT_ENCODING_AES_KEY",
+    "wecom_token": "WECOM_TOKEN", "wecom_encoding_aes_key": "WECOM_ENCODING_AES_KEY",
+    "bot_messages_per_minute": "LINLI_BOT_RATE_LIMIT", "bot_turn_retention_days": "LINLI_BOT_TURN_RETENTION_DAYS",
 }
+
+
+def _valid_aes_key(key: str) -> bool:
+    """WeChat's EncodingAESKey: 43 base64 characters that decode (with one "=") to 32 bytes."""
+    try:
+        return len(key) == 43 and len(base64.b64decode(key + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _coerce(kind: type | str, raw: str):
