@@ -31,6 +31,8 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "consents": [("person_id", "template")],
     "uploads": [("community_id", "owner_id", "created_at")],
     "settings": [],   # per-community workflow settings, read by natural _id only
+    # what residents said to the bot and what it understood; purged after the retention period
+    "conversation_turns": [("community_id", "person_id", "created_at"), ("expires_at",)],
 }
 
 
