@@ -249,6 +249,11 @@ class CaseService:
         """Workflow-specific fields of the view; ``full`` means personal data may show."""
         return {}
 
+    def offered(self, case: dict, actor: Actor, actions: list[str]) -> list[str]:
+        """Trim the engine's role-and-state based actions by what the guards would refuse
+        anyway (e.g. rating twice), so the buttons shown are the ones that work."""
+        return actions
+
     def acting(self, services, actor: Actor, case: dict, event: str, payload: dict):
         """A context manager held while an event is applied (e.g. a workload-cap lock)."""
         return contextlib.nullcontext()
@@ -374,7 +379,7 @@ class CaseService:
             "deadlines": [{"name": d["name"], "at": d["at"]} for d in case.get("deadlines", [])],
             "escalation_level": case.get("escalation_level", 0),
             "rating": case.get("rating"),
-            "actions": [e for e in self.workflow.available(case, actor) if e not in hidden],
+            "actions": self.offered(case, actor, [e for e in self.workflow.available(case, actor) if e not in hidden]),
         }
         if full:
             rendered["reporter_ids"] = list(case.get("reporter_ids", []))

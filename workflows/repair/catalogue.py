@@ -1,0 +1,123 @@
+"""What can be reported as a repair: categories (the facility list of INTENTS.md), the trade
+that fixes each, where it can be (in a home, in a public area), its priority, and the
+deadlines each priority gets.
+
+Priority table (response = report to a technician accepting it; completion = report to
+resolved; both warn the handler at 75 % of the window and escalate to the manager at 100 %):
+
+| priority | categories                                                   | respond | complete |
+|----------|--------------------------------------------------------------|---------|----------|
+| urgent   | elevator, water_pipe, gas, electricity                       | 15 min  | 4 h      |
+| high     | drain, roof_leak, heating, door_access, smoke_detector        | 1 h     | 24 h     |
+| normal   | every other category                                         | 2 h     | 48 h     |
+
+Urgent is what stops people living normally or is dangerous: a lift that does not run,
+a burst or leaking water pipe, gas, no electricity. (A lift with people inside is an
+emergency, not a repair — the bot routes that elsewhere.)
+
+The intake form of each category follows Open311 GeoReport v2 service definitions, so the
+mini-program draws its forms from :func:`service_definitions` instead of hard-coding them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core import i18n
+
+URGENT, HIGH, NORMAL = "urgent", "high", "normal"
+HOME, PUBLIC = "home", "public"
+BOTH = (HOME, PUBLIC)
+
+
+@dataclass(frozen=True)
+class Priority:
+    name: str
+    respond: timedelta
+    complete: timedelta
+
+
+PRIORITIES = {
+    URGENT: Priority(URGENT, timedelta(minutes=15), timedelta(hours=4)),
+    HIGH: Priority(HIGH, timedelta(hours=1), timedelta(hours=24)),
+    NORMAL: Priority(NORMAL, timedelta(hours=2), timedelta(hours=48)),
+}
+WARN_AT = 0.75  # share of a window after which the handler is warned
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    trade: str
+    priority: str
+    locations: tuple[str, ...] = BOTH
+
+
+CATEGORIES: dict[str, Category] = {c.code: c for c in (
+    Category("elevator", "lift", URGENT, (PUBLIC,)),
+    Category("water_pipe", "plumbing", URGENT),
+    Category("drain", "plumbing", HIGH),
+    Category("electricity", "electrical", URGENT),
+    Category("lighting", "electrical", NORMAL),
+    Category("gas", "gas", URGENT),
+    Category("door_access", "doors", HIGH),
+    Category("charging_pile", "electrical", NORMAL),
+    Category("parking_gate", "doors", NORMAL, (PUBLIC,)),
+    Category("heating", "plumbing", HIGH),
+    Category("roof_leak", "general", HIGH),
+    Category("window_door", "doors", NORMAL),
+    Category("intercom", "network", NORMAL),
+    Category("smoke_detector", "fire", HIGH),
+    Category("camera", "network", NORMAL, (PUBLIC,)),
+    Category("garbage_station", "general", NORMAL, (PUBLIC,)),
+    Category("other", "general", NORMAL),
+)}
+CATEGORY_CODES = tuple(CATEGORIES)
+
+MAX_PHOTOS = 9
+MAX_DESCRIPTION = 2000
+MAX_PLACE = 100
+
+
+def category(code: str) -> Category | None:
+    return CATEGORIES.get(code) if isinstance(code, str) else None
+
+
+def priority_of(code: str) -> Priority:
+    return PRIORITIES[CATEGORIES[code].priority]
+
+
+def service_definitions(locale: str) -> list[dict]:
+    """Open311-style service list with each category's intake attributes, localised."""
+    def text(key: str) -> str:
+        return i18n.translate(key, locale)
+
+    definitions = []
+    for cat in CATEGORIES.values():
+        prio = PRIORITIES[cat.priority]
+        location_values = [{"key": kind, "name": text(f"repair.location.{kind}")} for kind in cat.locations]
+        definitions.append({
+            "service_code": cat.code,
+            "service_name": text(f"repair.category.{cat.code}"),
+            "group": cat.trade,
+            "priority": cat.priority,
+            "respond_minutes": int(prio.respond.total_seconds() // 60),
+            "complete_hours": int(prio.complete.total_seconds() // 3600),
+            "attributes": [
+                {"code": "location.kind", "datatype": "singlevaluelist", "required": True, "order": 1,
+                 "description": text("repair.field.location"), "values": location_values},
+                {"code": "location.house_id", "datatype": "string", "required": False, "order": 2,
+                 "description": text("repair.field.house"), "applies_to": HOME},
+                {"code": "location.place", "datatype": "string", "required": False, "order": 3,
+                 "description": text("repair.field.place"), "applies_to": PUBLIC, "max_length": MAX_PLACE},
+                {"code": "description", "datatype": "text", "required": True, "order": 4,
+                 "description": text("repair.field.description"), "max_length": MAX_DESCRIPTION},
+                {"code": "photos", "datatype": "multivaluelist", "required": False, "order": 5,
+                 "description": text("repair.field.photos"), "max_items": MAX_PHOTOS},
+                {"code": "preferred_window", "datatype": "datetime_range", "required": False, "order": 6,
+                 "description": text("repair.field.preferred_window"), "applies_to": HOME},
+                {"code": "contact_phone", "datatype": "string", "required": False, "order": 7,
+                 "description": text("repair.field.contact_phone")},
+            ],
+        })
+    return definitions
