@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import system
+from . import repairs, system, uploads
 
-BLUEPRINTS = [system.bp]
+BLUEPRINTS = [system.bp, repairs.bp, uploads.bp]
 
 
 def register(app: Flask) -> None:
