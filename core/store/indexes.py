@@ -33,6 +33,10 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "settings": [],   # per-community workflow settings, read by natural _id only
     # what residents said to the bot and what it understood; purged after the retention period
     "conversation_turns": [("community_id", "person_id", "created_at"), ("expires_at",)],
+    # the bot's own records: hand-offs to staff (found per conversation; the desk's open list)
+    # and help requests for the grid worker until the volunteer workflow takes them over
+    "handoffs": [("channel", "user_key", "state"), ("community_id", "state", "opened_at")],
+    "help_requests": [("community_id", "person_id", "created_at"), ("community_id", "state", "created_at")],
 }
 
 
