@@ -51,7 +51,10 @@ def upload():
     if file is None:
         raise BadRequest("error.upload_missing")
     limit = svc.config.max_upload_bytes
-    data = file.stream.read(limit + 1)
+    try:
+        data = file.stream.read(limit + 1)
+    finally:
+        file.close()  # large parts are spooled to a temporary file: release it now
     if len(data) > limit:
         raise TooLarge("error.upload_too_large", megabytes=round(limit / 1024 / 1024, 1))
     kind = sniff(data[:16])
