@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
+from redis.exceptions import LockError
+
 from core import clock
-from core.errors import LinliError, NotFound, RateLimited, ValidationFailed
+from core.errors import Conflict, LinliError, NotFound, RateLimited, ValidationFailed
 from core.roles import ADMIN, DISPATCHER, MANAGER, SYSTEM, TECHNICIAN, Actor
 from core.store import DESC, Page
 
@@ -98,6 +100,20 @@ def normalise_key(text: str) -> str:
     so ``3号楼 大堂`` and ``３号楼大堂。`` name the same place."""
     folded = unicodedata.normalize("NFKC", text or "").casefold()
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
+@contextlib.contextmanager
+def locked(services, *parts: str, seconds: int = 30):
+    """Hold a Redis lock named by ``parts`` across every process; not getting it within
+    ``seconds`` is a 409 ("busy, try again"), never a 500."""
+    lock = services.redis.lock(services.key("lock", *parts), timeout=seconds, blocking_timeout=seconds)
+    if not lock.acquire():
+        raise Conflict("error.busy")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(LockError):  # it expired while held: nothing left to release
+            lock.release()
 
 
 # ---- guards and actions for transitions ------------------------------------------------
@@ -267,13 +283,17 @@ class CaseService:
         key = self.merge_key(fields)
         if not key:
             return Created(self._open(services, fields, actor, now))
-        lock = services.redis.lock(services.key("merge", self.workflow.name, actor.community_id, key),
-                                   timeout=30, blocking_timeout=30)
-        with lock:  # two neighbours reporting the same lift at once still make one case
-            existing = self.find_open_duplicate(services.store, actor.community_id, key)
-            if existing is None:
-                return Created(self._open(services, fields, actor, now))
-            return Created(self._join(services, existing, actor, fields, now), merged=True)
+        # the lock makes two neighbours reporting the same lift at once still one case
+        with locked(services, "merge", self.workflow.name, actor.community_id, key):
+            for _ in range(3):
+                existing = self.find_open_duplicate(services.store, actor.community_id, key)
+                if existing is None:
+                    return Created(self._open(services, fields, actor, now))
+                try:
+                    return Created(self._join(services, existing, actor, fields, now), merged=True)
+                except Conflict:
+                    continue  # it was resolved or changed meanwhile: look again
+            raise Conflict("error.busy")
 
     def find_open_duplicate(self, store, community_id: str, key: str) -> dict | None:
         found = store.collection(self.workflow.collection).find(

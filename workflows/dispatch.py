@@ -23,7 +23,7 @@ from core.errors import Conflict, ValidationFailed
 from core.roles import TECHNICIAN, Actor
 from core.store import DuplicateKey
 
-from .cases import staff_of
+from .cases import locked, staff_of
 
 ASSIGN, GRAB, ROUND_ROBIN = "assign", "grab", "round_robin"
 MODES = (ASSIGN, GRAB, ROUND_ROBIN)
@@ -126,8 +126,7 @@ def has_capacity(store, collection: str, person: dict, open_states, default_cap:
 def capacity_lock(services, community_id: str, person_id: str):
     """Held while a handler's workload is checked and a case given to them, so two grabs by
     one person at the same moment cannot both slip under the cap."""
-    return services.redis.lock(services.key("dispatch", "load", community_id, person_id), timeout=30,
-                               blocking_timeout=30)
+    return locked(services, "dispatch", "load", community_id, person_id)
 
 
 def find_handler(store, community_id: str, person_id: str | None, role: str = TECHNICIAN) -> dict:

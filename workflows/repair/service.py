@@ -12,17 +12,19 @@ from datetime import datetime, timedelta
 
 from core import clock
 from core.errors import ValidationFailed
-from core.roles import Actor
+from core.roles import STAFF_ROLES, Actor
 from workflows import dispatch
-from workflows.cases import CasePolicy, CaseService, normalise_key, person_contact
+from workflows.cases import CasePolicy, CaseService, locked, normalise_key, person_contact
 from workflows.engine import apply_event
 
 from .catalogue import HOME, MAX_PHOTOS, MAX_PLACE, PUBLIC, category
 from .machine import COLLECTION, DESK, NAME, OPEN_STATES, REOPEN_WINDOW, WORKFLOW, new_sla, repair_roster
 from .settings import DEFAULTS, LIMITS
 
+# every staff member of the community may read a repair (security files public ones, grid
+# workers verify closures); only the desk and the assignee see reporters' contacts unmasked
 POLICY = CasePolicy(workflow=WORKFLOW, open_states=OPEN_STATES, merge_field="facility_key",
-                    reopen_window=REOPEN_WINDOW)
+                    reopen_window=REOPEN_WINDOW, viewer_roles=STAFF_ROLES)
 MAX_WINDOW_AHEAD = timedelta(days=30)
 
 
@@ -100,8 +102,8 @@ class RepairService(CaseService):
         cat = category(data.get("category"))
         if cat is None:
             raise ValidationFailed("error.repair.category_unknown")
-        location = data.get("location") or {}
-        kind = location.get("kind")
+        location = data.get("location")
+        kind = location.get("kind") if isinstance(location, dict) else None
         if kind not in cat.locations:
             raise ValidationFailed("error.repair.location_not_allowed")
         if kind == HOME:
@@ -139,9 +141,8 @@ class RepairService(CaseService):
         if case["dispatch_mode"] != dispatch.ROUND_ROBIN:
             return case
         settings = dispatch.load_settings(services.store, NAME, case["community_id"], DEFAULTS)
-        lock = services.redis.lock(services.key("dispatch", "rr-lock", case["community_id"], case["trade"]),
-                                   timeout=30, blocking_timeout=30)
-        with lock:  # two reports at once must not both see the same person as least loaded
+        # two reports at once must not both see the same person as the least loaded
+        with locked(services, "dispatch", "round_robin", case["community_id"], case["trade"]):
             person = dispatch.pick_round_robin(services, COLLECTION, case["community_id"], case["trade"],
                                                OPEN_STATES, settings["cap"])
             if person is None:
