@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .base import Message, Notifier
 from .inbox import InboxNotifier
+from .miniapp import MiniappNotifier
+from .wecom import WeComNotifier
 
 
 class Router:
@@ -25,4 +27,4 @@ def build_router(services) -> Router:
 
 
 # name -> factory(services); providers register here (see notifications/wecom.py, miniapp.py)
-PROVIDERS: dict = {}
+PROVIDERS: dict = {"wecom": WeComNotifier, "miniapp": MiniappNotifier}
