@@ -36,6 +36,9 @@ def test_round_robin_spreads_reports_evenly_over_the_trade(world):
     cases = [file(world, category="water_pipe", place=None) for _ in range(6)]
     assert holders(cases) == {world.id("plumber"): 3, world.id("plumber2"): 3}
     assert all(case["state"] == "assigned" and case["history"][-1]["event"] == "auto_assign" for case in cases)
+    pending = world.services.store.collection("outbox").find({"status": "pending"}, limit=500).items
+    created = [e for e in pending if e["type"] == "repair.created"]
+    assert len(created) == 6 and all(e["recipients"] == [] for e in created)  # the desk is not spammed
 
 
 def test_round_robin_prefers_the_least_loaded_and_skips_those_at_their_cap(world):
@@ -50,7 +53,10 @@ def test_round_robin_with_everyone_at_the_cap_leaves_it_to_the_dispatcher(world)
     assigned = [file(world, category="water_pipe", place=None) for _ in range(2)]
     waiting = file(world, category="water_pipe", place=None)
     assert {c["state"] for c in assigned} == {"assigned"} and waiting["state"] == "submitted"
-    assert waiting["assignee_id"] is None
+    assert waiting["assignee_id"] is None and waiting["history"][-1]["event"] == "to_desk"
+    told = world.services.store.collection("outbox").find({"status": "pending"}, limit=500).items
+    assert {e["type"] for e in told if e["case_id"] == waiting["_id"] and e["recipients"]} == {"repair.to_desk"}
+    assert [e["recipients"] for e in told if e["type"] == "repair.to_desk"] == [[world.id("dispatcher")]]
     # finishing one frees a slot: the loads, not the history, decide
     done = assigned[0]
     tech = "plumber" if done["assignee_id"] == world.id("plumber") else "plumber2"

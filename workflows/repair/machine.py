@@ -25,7 +25,7 @@ from core.roles import DISPATCHER, GRID_WORKER, MANAGER, OWNER, RESIDENT, SECURI
 from workflows.cases import (all_of, assignee, both, join_reporter, needs, not_rated, not_yet_reporter, rating_given,
                              record_rating, refresh_roster, refuse_unless, reporters, roster, roster_ids, stamp,
                              within)
-from workflows.dispatch import GRAB, cap_of, find_handler, handlers, has_capacity, load_settings
+from workflows.dispatch import GRAB, ROUND_ROBIN, cap_of, find_handler, handlers, has_capacity, load_settings
 from workflows.engine import ANY_ACTIVE, ASSIGNEE, REPORTER, Context, Deadline, State, Workflow, on
 
 from .catalogue import PRIORITIES, WARN_AT
@@ -106,8 +106,16 @@ def _assignee_or_desk(case: dict) -> list[str]:
     return assignee(case) or roster_ids(case, DISPATCHER)
 
 
+def _new_ticket(case: dict) -> list[str]:
+    """Round-robin tickets go straight to a technician: the desk hears only if nobody was
+    free (``to_desk``), so dispatchers are not told about work they need not touch."""
+    if case.get("dispatch_mode") == ROUND_ROBIN:
+        return []
+    return roster_ids(case, DISPATCHER) + roster_ids(case, "pool")
+
+
 AUDIENCE = {
-    "created": lambda case: roster_ids(case, DISPATCHER) + roster_ids(case, "pool"),
+    "created": _new_ticket, "to_desk": lambda case: roster_ids(case, DISPATCHER),
     "assign": assignee, "auto_assign": assignee, "transfer": assignee,
     "grab": reporters, "accept": reporters, "arrive": reporters, "resolve": reporters,
     "auto_close": reporters, "close": reporters,
@@ -258,6 +266,7 @@ def t(event: str, sources, target, roles, action=None, **options):
 TRANSITIONS = (
     t("assign", ("submitted", "returned", "reopened"), "assigned", DESK, assign_to_named),
     t("auto_assign", "submitted", "assigned", {SYSTEM}, assign_to_named),
+    t("to_desk", "submitted", None, {SYSTEM}),   # round robin found nobody under their cap
     t("grab", ("submitted", "returned"), "accepted", {TECHNICIAN}, take, guard=grabbable),
     t("accept", ("assigned", "transferred", "reopened"), "accepted", {ASSIGNEE}, stamp("accepted_at")),
     t("transfer", ("assigned", "transferred", "accepted"), "transferred", DESK | {ASSIGNEE}, transfer_to_named),

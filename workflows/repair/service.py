@@ -137,7 +137,7 @@ class RepairService(CaseService):
 
     def after_create(self, services, case: dict, actor: Actor, now: datetime) -> dict:
         """Round-robin categories are assigned at once; with every technician of the trade
-        at their cap the case simply waits for a dispatcher, who was notified anyway."""
+        at their cap the case waits for a dispatcher, who is told so (``to_desk``)."""
         if case["dispatch_mode"] != dispatch.ROUND_ROBIN:
             return case
         settings = dispatch.load_settings(services.store, NAME, case["community_id"], DEFAULTS)
@@ -145,10 +145,11 @@ class RepairService(CaseService):
         with locked(services, "dispatch", "round_robin", case["community_id"], case["trade"]):
             person = dispatch.pick_round_robin(services, COLLECTION, case["community_id"], case["trade"],
                                                OPEN_STATES, settings["cap"])
+            system = Actor.system(case["community_id"])
             if person is None:
-                return case
-            return apply_event(services.store, WORKFLOW, case["_id"], "auto_assign",
-                               Actor.system(case["community_id"]),
+                return apply_event(services.store, WORKFLOW, case["_id"], "to_desk", system,
+                                   {"note": "round_robin: no technician under the cap"}, now=now)
+            return apply_event(services.store, WORKFLOW, case["_id"], "auto_assign", system,
                                {"assignee_id": person["_id"], "note": "round_robin"}, now=now)
 
     def offered(self, case: dict, actor: Actor, actions: list[str]) -> list[str]:
