@@ -185,6 +185,15 @@ def test_anonymous_identity_reaches_the_street_office_only_once_escalated_there(
     assert _leaks(ok(show(world, "residents_committee", case_id)), world) == []
 
 
+def test_the_house_complained_about_is_shown_to_the_level_acting_on_it_only(world):
+    neighbours_door = house(world, "1-1-102")
+    case_id = ok(complain(world, category="noise", place=neighbours_door, anonymous=True), 201)["id"]
+    acting = ok(show(world, "residents_committee", case_id))["place"]
+    assert acting["label"] == "1-1-102" and acting["house_id"] == neighbours_door["house_id"]
+    onlooker = ok(show(world, "dispatcher", case_id))["place"]
+    assert onlooker["label"] == "1-1-***" and onlooker["house_id"] is None
+
+
 def test_a_named_complaint_shows_contacts_to_the_holding_level_only(world):
     case_id = ok(complain(world, contact_phone=PHONE), 201)["id"]
     desk = ok(show(world, "dispatcher", case_id))

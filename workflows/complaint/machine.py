@@ -24,8 +24,8 @@ from core import clock
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.roles import SYSTEM
 
-from ..cases import (all_of, assignee, needs, record_rating, refresh_roster, refuse_unless, reporters, roster,
-                     roster_ids, stamp, within)
+from ..cases import (all_of, assignee, needs, rating_given, record_rating, refresh_roster, refuse_unless, reporters,
+                     roster, roster_ids, stamp, within)
 from ..engine import REPORTER, Context, Deadline, State, Workflow, on
 from . import policy
 
@@ -86,13 +86,11 @@ def has_higher_level(ctx: Context) -> bool:
 
 def rated_satisfied(ctx: Context) -> bool:
     """Is the rating a whole 3–5? (1–2 reopens instead.)"""
-    rating = ctx.payload.get("rating")
-    return isinstance(rating, int) and not isinstance(rating, bool) and 3 <= rating <= 5
+    return rating_given(ctx) and ctx.payload["rating"] >= 3
 
 
 def unhappy_or_unrated(ctx: Context) -> bool:
-    rating = ctx.payload.get("rating")
-    return rating is None or (isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 2)
+    return ctx.payload.get("rating") is None or (rating_given(ctx) and ctx.payload["rating"] <= 2)
 
 
 _level = refuse_unless(works_this_level, Forbidden, "complaint.error.not_your_level")
@@ -160,10 +158,6 @@ def climb(ctx: Context) -> None:
     ctx.emit("complaint.escalated_away", missed_by)
 
 
-def close_case(ctx: Context) -> None:
-    ctx.case["closed_at"] = clock.iso(ctx.now)
-
-
 # ---- who hears about what ------------------------------------------------------------------------
 
 def handlers(case: dict) -> list[str]:
@@ -196,8 +190,8 @@ TRANSITIONS = (
     on("urge", OPEN, None, {REPORTER}, action=count_urge),
     on("escalate", OPEN, ESCALATED, {SYSTEM}, guard=has_higher_level, action=climb, rearm=True),
     on("remind", OPEN, None, {SYSTEM}, rearm=True),
-    on("auto_close", REPLIED, CLOSED, {SYSTEM}, action=close_case),
-    on("close", CONFIRMED, CLOSED, {SYSTEM}, action=close_case),
+    on("auto_close", REPLIED, CLOSED, {SYSTEM}, action=stamp("closed_at")),
+    on("close", CONFIRMED, CLOSED, {SYSTEM}, action=stamp("closed_at")),
 )
 
 WORKFLOW = Workflow(name=NAME, collection=COLLECTION, number_prefix="TS", states=STATES, transitions=TRANSITIONS,

@@ -124,14 +124,18 @@ class ComplaintService(CaseService):
         except ValueError:  # a tampered cursor
             raise ValidationFailed("error.bad_cursor")
 
-    def sees_personal_data(self, case: dict, actor: Actor) -> bool:
-        """The level holding the complaint (and whoever accepted it) may call the complainant
-        back — unless they asked for anonymity, which only the street office may lift."""
-        holds = actor.id == case.get("assignee_id") or (
+    @staticmethod
+    def holds(case: dict, actor: Actor) -> bool:
+        """Is the actor on the level that holds the complaint now (or the one who accepted it)?"""
+        return actor.id == case.get("assignee_id") or (
             actor.is_staff and actor.has(*policy.LEVEL_ROLES[case["handler_role"]]))
+
+    def sees_personal_data(self, case: dict, actor: Actor) -> bool:
+        """The holding level may call the complainant back — unless they asked for anonymity,
+        which only the street office may lift."""
         if case.get("anonymous"):
-            return holds and case["handler_role"] == policy.STREET
-        return holds
+            return self.holds(case, actor) and case["handler_role"] == policy.STREET
+        return self.holds(case, actor)
 
     def view(self, case: dict, actor: Actor) -> dict:
         rendered = super().view(case, actor)
@@ -161,8 +165,9 @@ class ComplaintService(CaseService):
         lives_here = place.pop("reporter_lives_here", False)
         if own:
             place["reporter_lives_here"] = lives_here
-        elif lives_here and case.get("anonymous") and not full:
-            # naming the complainant's own door would name the complainant
+        elif place.get("kind") == "house" and (not self.holds(case, actor) or (lives_here and not full)):
+            # a home's door is for the level acting on it; and an anonymous complainant's own
+            # door would name the complainant
             place.update(house_id=None, label=f"{place.get('building')}-{place.get('unit')}-***")
         return {
             "category": case.get("category"), "description": case.get("description"), "place": place,
