@@ -1,9 +1,9 @@
-"""Complaints (投诉) API: the shared case routes plus the category list.
+"""Complaints (投诉) API: the shared case routes plus the category list and the settings.
 
 ``POST /api/v1/complaints`` (residents; ``Idempotency-Key``), ``GET`` (the complainant's
 own, or the queue of the level a handler works; ``?state=&cursor=&limit=``),
 ``GET /<id>``, ``POST /<id>/<action>`` (accept, reply, rate, confirm, reopen, withdraw,
-urge) and ``GET /categories``.
+urge), ``GET /categories`` and ``GET|PUT /settings``.
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from pydantic import Field
 from core import i18n
 from core.api import current_actor, endpoint, services
 from core.app import locale
-from core.roles import OWNER, RESIDENT
+from core.roles import ADMIN, OWNER, RESIDENT, STREET_OFFICE
 from workflows.complaint import SERVICE
-from workflows.complaint.policy import CATEGORIES, policy_for
-from workflows.complaint.schemas import MAX_PHOTOS, ComplaintIn
+from workflows.complaint.policy import CATEGORIES, HANDLER_ROLES, policy_for
+from workflows.complaint.schemas import MAX_PHOTOS, ComplaintIn, ComplaintSettingsIn
 
 from .cases import ActionBody, register_case_routes
 from .uploads import upload_url
@@ -51,6 +51,21 @@ def categories():
                        "handler_role": routing[code],
                        "handler_label": i18n.translate(f"complaint.level.{routing[code]}", here)}
                       for code in CATEGORIES]}
+
+
+@endpoint(bp, "/settings", ("GET",), summary="This community's complaint routing and deadlines",
+          roles=HANDLER_ROLES | {ADMIN})
+def get_settings():
+    return SERVICE.settings(services(), current_actor())
+
+
+# the street office (which both levels answer to) or community IT decides who handles what
+@endpoint(bp, "/settings", ("PUT",), summary="Change this community's complaint routing and deadlines",
+          body=ComplaintSettingsIn, roles={STREET_OFFICE, ADMIN})
+def put_settings(body):
+    changes = body.model_dump(exclude_none=True)
+    expected = changes.pop("version", None)
+    return SERVICE.update_settings(services(), current_actor(), changes, expected_version=expected)
 
 
 register_case_routes(bp, SERVICE, create_body=ComplaintIn, create_roles={RESIDENT, OWNER},

@@ -243,6 +243,35 @@ def test_categories_name_the_level_of_this_community(world):
     assert complain(world, category="pets").get_json()["handler_role"] == "residents_committee"
 
 
+def test_the_street_office_reroutes_a_category_and_sets_level_deadlines(world):
+    shown = ok(world.call("GET", "residents_committee", f"{API}/settings"))
+    assert shown["routing"]["pets"] == "property" and shown["version"] == 0
+    body = {"routing": {"pets": "residents_committee"}, "sla": {"residents_committee": {"accept_hours": 8}},
+            "auto_close_days": 5, "version": 0}
+    assert world.call("PUT", "manager", f"{API}/settings", json=body).status_code == 403
+    assert world.call("PUT", "residents_committee", f"{API}/settings", json=body).status_code == 403
+    changed = ok(world.call("PUT", "street_office", f"{API}/settings", json=body))
+    assert changed["routing"]["pets"] == "residents_committee" and changed["routing"]["noise"] == "residents_committee"
+    assert changed["sla"]["residents_committee"] == {"accept_hours": 8, "reply_hours": 72}
+    assert changed["auto_close_days"] == 5 and changed["version"] == 1
+    created = ok(complain(world, category="pets"), 201)
+    assert created["handler_role"] == "residents_committee" and created["sla"]["accept_hours"] == 8
+    assert world.call("PUT", "street_office", f"{API}/settings", json=body).status_code == 409   # stale
+    outsider_view = ok(world.call("GET", "outsider_dispatcher", f"{API}/settings"))
+    assert outsider_view["routing"]["pets"] == "property"                     # another community untouched
+    assert world.call("GET", "owner", f"{API}/settings").status_code == 403
+
+
+@pytest.mark.parametrize("body", [
+    {"routing": {"pets": "the_police"}}, {"routing": {"aliens": "property"}},
+    {"sla": {"property": {"accept_hours": 0}}}, {"sla": {"property": {"accept_hours": "24"}}},
+    {"sla": {"moon": {"accept_hours": 24}}}, {"auto_close_days": 365}, {"cap": 3}, {"routing": ["pets"]},
+])
+def test_bad_settings_are_422(world, body):
+    response = world.call("PUT", "admin", f"{API}/settings", json=body)
+    assert response.status_code == 422, response.get_json()
+
+
 # ---- malformed input: a clear 4xx, never a 500 --------------------------------------------------------
 
 @pytest.mark.parametrize("body", [

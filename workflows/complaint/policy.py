@@ -44,6 +44,7 @@ AUTO_CLOSE_DAYS = 7          # replied and never rated: closed after this many d
 REOPEN_DAYS = 7              # the complainant may reopen up to this long after the reply
 MAX_SLA_HOURS = 24 * 30
 MAX_AUTO_CLOSE_DAYS = 90
+SETTINGS_NAME = "complaint"
 DEFAULTS = {"routing": DEFAULT_ROUTING, "sla": DEFAULT_SLA, "auto_close_days": AUTO_CLOSE_DAYS}
 
 
@@ -52,6 +53,7 @@ class Policy:
     routing: dict[str, str]
     sla: dict[str, dict[str, int]]
     auto_close_days: int
+    version: int = 0            # of the stored settings document (0: none stored yet)
 
     def level_for(self, category: str) -> str:
         return self.routing[category]
@@ -62,7 +64,7 @@ class Policy:
 
 def policy_for(store, community_id: str) -> Policy:
     """The complaint policy of one community: the defaults with its sensible overrides."""
-    stored = load_settings(store, "complaint", community_id, DEFAULTS)
+    stored = load_settings(store, SETTINGS_NAME, community_id, DEFAULTS)
     routing = dict(DEFAULT_ROUTING)
     for category, level in _mapping(stored.get("routing")).items():
         if category in routing and level in LADDER:
@@ -74,7 +76,8 @@ def policy_for(store, community_id: str) -> Policy:
                 sla[level][name] = value
     days = stored.get("auto_close_days")
     return Policy(routing=routing, sla=sla,
-                  auto_close_days=days if _whole(days, 1, MAX_AUTO_CLOSE_DAYS) else AUTO_CLOSE_DAYS)
+                  auto_close_days=days if _whole(days, 1, MAX_AUTO_CLOSE_DAYS) else AUTO_CLOSE_DAYS,
+                  version=stored["version"])
 
 
 def next_level(level: str) -> str | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from .policy import CATEGORIES
+from .policy import CATEGORIES, LADDER, MAX_AUTO_CLOSE_DAYS, MAX_SLA_HOURS
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+Level = Literal[LADDER]  # type: ignore[valid-type]
+Hours = Annotated[StrictInt, Field(ge=1, le=MAX_SLA_HOURS)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 MAX_PHOTOS = 9
 Photos = Annotated[list[Id], Field(max_length=MAX_PHOTOS)]
@@ -44,3 +46,18 @@ class ComplaintIn(_Strict):
     photos: Photos = []
     anonymous: StrictBool = False
     contact_phone: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{4,19}$")] | None = None
+
+
+class SlaIn(_Strict):
+    accept_hours: Hours | None = None
+    reply_hours: Hours | None = None
+
+
+class ComplaintSettingsIn(_Strict):
+    """A community's complaint settings. ``routing`` and ``sla`` replace the stored
+    overrides as a whole (categories and levels left out follow the defaults)."""
+
+    routing: dict[Category, Level] | None = None
+    sla: dict[Level, SlaIn] | None = None
+    auto_close_days: Annotated[StrictInt, Field(ge=1, le=MAX_AUTO_CLOSE_DAYS)] | None = None
+    version: Annotated[StrictInt, Field(ge=0)] | None = None

@@ -23,6 +23,7 @@ from core.roles import Actor
 from core.store import DESC, Page
 
 from ..cases import MAX_PAGE, CasePolicy, CaseService, person_contact
+from ..dispatch import save_settings
 from . import policy
 from .machine import OPEN_STATES, WORKFLOW
 from .schemas import ComplaintIn, PlaceIn
@@ -194,6 +195,21 @@ class ComplaintService(CaseService):
         if payload.get("photos"):
             payload["photos"] = check_photos(services.store, actor, payload["photos"])
         return super().act(services, actor, case_id, event, payload, expected_version=expected_version, now=now)
+
+
+    # -- settings -----------------------------------------------------------------------------
+    def settings(self, services, actor: Actor) -> dict:
+        """The routing, level SLAs and auto-close days in force in the caller's community."""
+        rules = policy.policy_for(services.store, actor.community_id)
+        return {"routing": rules.routing, "sla": rules.sla, "auto_close_days": rules.auto_close_days,
+                "version": rules.version}
+
+    def update_settings(self, services, actor: Actor, changes: dict, expected_version: int | None = None) -> dict:
+        """Store a community's overrides (shape checked by :class:`.schemas.ComplaintSettingsIn`);
+        complaints already filed keep the level and SLA they have until they escalate."""
+        save_settings(services.store, policy.SETTINGS_NAME, actor.community_id, changes, policy.DEFAULTS, actor,
+                      expected_version=expected_version)
+        return self.settings(services, actor)
 
 
 SERVICE = ComplaintService(POLICY)
