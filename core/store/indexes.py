@@ -35,7 +35,8 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "conversation_turns": [("community_id", "person_id", "created_at"), ("expires_at",)],
     # the bot's own records: hand-offs to staff (found per conversation; the desk's open list)
     # and help requests for the grid worker until the volunteer workflow takes them over
-    "handoffs": [("channel", "user_key", "state"), ("community_id", "state", "opened_at")],
+    "handoffs": [("channel", "user_key", "state"), ("community_id", "state", "opened_at"),
+                 ("staff_id", "state")],   # the one a staff member is answering in WeCom
     "help_requests": [("community_id", "person_id", "created_at"), ("community_id", "state", "created_at")],
 }
 
