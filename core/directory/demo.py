@@ -70,16 +70,26 @@ def _houses() -> list[dict]:
 
 
 class _Loader:
-    def __init__(self, store):
-        self.store = store
-        self.created = 0
+    """Collects the demo's documents, then inserts those not stored yet (ids are natural
+    keys, so "stored" is one batched id look-up per collection)."""
+
+    def __init__(self):
+        self.docs: dict[str, list[dict]] = {}
 
     def ensure(self, collection: str, doc: dict) -> dict:
-        stored = self.store.collection(collection).get(doc["_id"])
-        if stored is not None:
-            return stored
-        self.created += 1
-        return self.store.collection(collection).insert(doc)
+        self.docs.setdefault(collection, []).append(doc)
+        return doc
+
+    def flush(self, store) -> int:
+        created = 0
+        for collection, docs in self.docs.items():
+            coll = store.collection(collection)
+            stored = {d["_id"] for d in coll.get_many(d["_id"] for d in docs)}
+            for doc in docs:
+                if doc["_id"] not in stored:
+                    coll.insert(doc)
+                    created += 1
+        return created
 
     def person(self, key: str, kind: str, name: str, roles, **extra) -> dict:
         community = None if PLATFORM_ADMIN in roles else COMMUNITY_ID
@@ -95,28 +105,29 @@ class _Loader:
 def seed(services) -> dict:
     """Load the demo community (idempotent) and return the ids a tester needs, as JSON-able data."""
     store = services.store
-    loader = _Loader(store)
+    loader = _Loader()
+    loader.ensure("communities", {**COMMUNITY, "created_at": "2024-03-01T02:00:00.000000Z"})
+    houses = {h["label"]: loader.ensure("houses", h) for h in _houses()}
+    for number, floors in BUILDINGS:
+        loader.ensure("buildings", new_building(COMMUNITY_ID, number, units=2, floors=floors))
+    for name, kind in PLACES:
+        loader.ensure("places", new_place(COMMUNITY_ID, name, kind))
+    staff = {key: loader.person(key, "staff", name, roles, trades=trades, wecom_userid=userid,
+                                phone=f"1390991{index:04d}",
+                                **({"max_open_tickets": 8} if TECHNICIAN in roles else {}))
+             for index, (key, name, roles, trades, userid) in enumerate(STAFF)}
+    loader.person("platform_admin", "staff", "街道信息科", [PLATFORM_ADMIN], wecom_userid="demo-platform")
+    named = {}
+    for key, name, label, relation, roles, extra in NAMED_RESIDENTS:
+        owner_roles = [OWNER] if relation in ("owner", "co_owner") else []
+        named[key] = loader.person(key, "resident", name, [RESIDENT, *owner_roles, *roles],
+                                   openid=f"o-demo-{key}", phone=f"1380991{len(named):04d}",
+                                   **{k: v for k, v in extra.items() if k != "care_labels"},
+                                   care_labels=extra.get("care_labels", []))
+        loader.bind(named[key], houses[label], relation)
+    _neighbours(loader, houses, {label for _, _, label, *_ in NAMED_RESIDENTS})
     with store.transaction():
-        loader.ensure("communities", {**COMMUNITY, "created_at": "2024-03-01T02:00:00.000000Z"})
-        houses = {h["label"]: loader.ensure("houses", h) for h in _houses()}
-        for number, floors in BUILDINGS:
-            loader.ensure("buildings", new_building(COMMUNITY_ID, number, units=2, floors=floors))
-        for name, kind in PLACES:
-            loader.ensure("places", new_place(COMMUNITY_ID, name, kind))
-        staff = {key: loader.person(key, "staff", name, roles, trades=trades, wecom_userid=userid,
-                                    phone=f"1390991{index:04d}",
-                                    **({"max_open_tickets": 8} if TECHNICIAN in roles else {}))
-                 for index, (key, name, roles, trades, userid) in enumerate(STAFF)}
-        loader.person("platform_admin", "staff", "街道信息科", [PLATFORM_ADMIN], wecom_userid="demo-platform")
-        named = {}
-        for key, name, label, relation, roles, extra in NAMED_RESIDENTS:
-            owner_roles = [OWNER] if relation in ("owner", "co_owner") else []
-            named[key] = loader.person(key, "resident", name, [RESIDENT, *owner_roles, *roles],
-                                       openid=f"o-demo-{key}", phone=f"1380991{len(named):04d}",
-                                       **{k: v for k, v in extra.items() if k != "care_labels"},
-                                       care_labels=extra.get("care_labels", []))
-            loader.bind(named[key], houses[label], relation)
-        _neighbours(loader, houses, {label for _, _, label, *_ in NAMED_RESIDENTS})
+        created = loader.flush(store)
     return {
         "community_id": COMMUNITY_ID, "community_name": COMMUNITY["name"],
         "resident_openid": "o-demo-resident", "resident_house": "3-2-501",
@@ -125,7 +136,7 @@ def seed(services) -> dict:
         "committee_openid": "o-demo-committee", "volunteer_openid": "o-demo-volunteer",
         **{f"{key}_userid": doc["wecom_userid"] for key, doc in staff.items()},
         "platform_admin_userid": "demo-platform",
-        "houses": len(houses), "created": loader.created,
+        "houses": len(houses), "created": created,
     }
 
 

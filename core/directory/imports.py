@@ -19,7 +19,7 @@ from core.store import DuplicateKey
 from . import fields
 from .bindings import new_binding, sync_owner_role
 from .csv_table import Problems, read_table
-from .people import find_person_by_openid, new_person, phone_owner
+from .people import new_person
 from .premises import building_id, floor_from_room, new_building, new_house
 from .scope import DIRECTORY_ADMINS, community_of, require, update
 
@@ -119,7 +119,7 @@ def import_residents(store, actor: Actor, csv_text: bytes | str, community_id: s
     with store.transaction():
         houses = {(h["building"], h["unit"], h["room"]): h
                   for h in store.collection("houses").find({"community_id": cid}).items}
-        plan = _ResidentPlan(store, cid, actor)
+        checked = []
         for row_no, row in rows:
             v = problems.check_row(row_no, row, checks)
             if v is None:
@@ -129,16 +129,39 @@ def import_residents(store, actor: Actor, csv_text: bytes | str, community_id: s
                 problems.add(row_no, "room", "unknown_house",
                              label=f"{v['building']}-{v['unit']}-{v['room']}")
                 continue
+            checked.append((row_no, v, house))
+        plan = _ResidentPlan(store, cid, actor, checked)
+        for row_no, v, house in checked:
             plan.add(problems, row_no, v, house)
         problems.raise_if_any()
         return plan.write()
 
 
+def _find_in(store, collection: str, filter: dict, field: str, values: list[str],
+             chunk: int = 500) -> list[dict]:
+    """Documents whose ``field`` is one of ``values``, a few hundred per query (one query per
+    row would be thousands of round trips to MongoDB for one spreadsheet)."""
+    found = []
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        found += store.collection(collection).find({**filter, field: {"$in": part}}).items
+    return found
+
+
 class _ResidentPlan:
     """What the resident rows will write, checked row by row against file and store."""
 
-    def __init__(self, store, community_id: str, actor: Actor):
+    def __init__(self, store, community_id: str, actor: Actor, rows: list[tuple[int, dict, dict]]):
         self.store, self.community_id, self.actor = store, community_id, actor
+        # what the store already holds about the file's phones, openids and bindings, read in bulk
+        phones = sorted({v["phone"] for _, v, _ in rows})
+        stored = _find_in(store, "people", {"community_id": community_id}, "phone", phones)
+        self.stored_phones = {p["phone"]: p for p in stored}
+        openids = sorted({v["openid"] for _, v, _ in rows if v["openid"]})
+        self.openid_holders = {p["openid"]: p for p in _find_in(store, "people", {}, "openid", openids)}
+        keys = [f"{self.stored_phones[v['phone']]['_id']}:{house['_id']}" for _, v, house in rows
+                if v["phone"] in self.stored_phones]
+        self.stored_bindings = {b["_id"]: b for b in store.collection("bindings").get_many(keys)}
         self.people: dict[str, dict] = {}          # phone -> person (new or stored)
         self.first_row: dict[str, int] = {}        # phone -> row that introduced it
         self.openids: dict[str, str] = {}          # openid -> phone
@@ -150,7 +173,7 @@ class _ResidentPlan:
         phone = v["phone"]
         person = self.people.get(phone)
         if person is None:
-            stored = phone_owner(self.store, self.community_id, phone)
+            stored = self.stored_phones.get(phone)
             if stored is not None and stored.get("kind") != "resident":
                 problems.add(row_no, "phone", "phone_taken")
                 return None
@@ -176,7 +199,7 @@ class _ResidentPlan:
             return True
         if self.openids.get(openid, person["phone"]) != person["phone"]:
             return True
-        holder = find_person_by_openid(self.store, openid)
+        holder = self.openid_holders.get(openid)
         return holder is not None and holder["_id"] != person["_id"]
 
     def add(self, problems: Problems, row_no: int, v: dict, house: dict) -> None:
@@ -187,7 +210,7 @@ class _ResidentPlan:
         if key in self.bindings:
             problems.add(row_no, "room", "duplicate_in_file", first_row=self.binding_rows[key])
             return
-        stored = self.store.collection("bindings").get(key) if person["_stored"] else None
+        stored = self.stored_bindings.get(key)
         if stored is not None and stored["state"] in ("approved", "requested"):
             pending = stored["state"] == "requested"
             problems.add(row_no, "room", "already_requested" if pending else "already_bound")

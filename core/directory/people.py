@@ -78,11 +78,6 @@ def staff_with(store, community_id: str, role: str | None = None, trade: str | N
             and (trade is None or trade in p.get("trades", []))]
 
 
-def phone_owner(store, community_id: str, phone: str) -> dict | None:
-    found = store.collection("people").find({"community_id": community_id, "phone": phone}, limit=1).items
-    return found[0] if found else None
-
-
 # ---- staff and role management ----------------------------------------------------------
 
 def _check_roles(actor: Actor, kind: str, roles, before: set[str]) -> list[str]:
