@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core import directory
 from core.api import current_actor, endpoint, page_response, services
-from core.errors import NotFound
+from core.errors import NotFound, Unauthorized
 
 bp = Blueprint("people", __name__, url_prefix="/api/v1")
 
@@ -48,6 +48,8 @@ def _my_bindings(store, person_id: str) -> list[dict]:
 def me():
     store, actor = services().store, current_actor()
     person = store.collection("people").get(actor.id)
+    if person is None:      # deleted between authentication and now
+        raise Unauthorized("error.token_invalid")
     community = store.collection("communities").get(actor.community_id) if actor.community_id else None
     houses = directory.houses_of(store, actor.id, actor.community_id) if actor.community_id else []
     return {"person": directory.present_person(person, actor),
