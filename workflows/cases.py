@@ -398,7 +398,7 @@ class CaseService:
             "history": [self._history_view(h, case, actor, full) for h in case.get("history", [])],
             "deadlines": [{"name": d["name"], "at": d["at"]} for d in case.get("deadlines", [])],
             "escalation_level": case.get("escalation_level", 0),
-            "rating": case.get("rating"),
+            "rating": self._rating_view(case.get("rating"), actor, full),
             "actions": self.offered(case, actor, [e for e in self.workflow.available(case, actor) if e not in hidden]),
         }
         if full:
@@ -411,6 +411,16 @@ class CaseService:
         if not case.get("assignee_id"):
             return None
         return {"id": case["assignee_id"], "name": case.get("assignee_name", "")}
+
+    @staticmethod
+    def _rating_view(rating: dict | None, actor: Actor, full: bool) -> dict | None:
+        """The score and comment are for everyone who sees the case; ``by`` is a resident's
+        person id, so only the rater and those who may see personal data get it."""
+        if not rating:
+            return rating
+        if full or rating.get("by") == actor.id:
+            return dict(rating)
+        return {k: v for k, v in rating.items() if k != "by"}
 
     @staticmethod
     def _contact_view(contact: dict, actor: Actor, full: bool) -> dict:

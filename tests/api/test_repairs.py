@@ -296,6 +296,23 @@ def test_personal_data_is_masked_for_technicians_not_on_the_job(world):
     assert ok(show(world, "owner", case_id))["location"]["room"] == "101"
 
 
+def test_who_rated_is_personal_data_hidden_from_onlookers_and_co_reporters(world):
+    set_modes(world, elevator="assign")
+    case_id = ok(report(world, "owner", category="elevator", location=public("4号楼")), 201)["id"]
+    ok(report(world, "neighbour", category="elevator", location=public("4号楼")), 200)
+    ok(act(world, "dispatcher", case_id, "assign", assignee_id=world.id("lift_tech")))
+    ok(act(world, "lift_tech", case_id, "accept"))
+    ok(act(world, "lift_tech", case_id, "resolve"))
+    ok(act(world, "owner", case_id, "rate", rating=4, comment="修好了"))
+    for who in ("plumber2", "security", "neighbour"):
+        rating = ok(show(world, who, case_id))["rating"]
+        assert rating["score"] == 4 and rating["comment"] == "修好了", who
+        assert "by" not in rating and world.id("owner") not in str(rating), who
+        assert world.id("owner") not in str(ok(world.call("GET", who, API))["items"]), who
+    for who in ("owner", "dispatcher", "lift_tech"):
+        assert ok(show(world, who, case_id))["rating"]["by"] == world.id("owner"), who
+
+
 def test_lists_are_scoped_by_role(world):
     set_modes(world, drain="grab")
     mine = ok(report(world, "owner"), 201)["id"]

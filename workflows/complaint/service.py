@@ -141,10 +141,7 @@ class ComplaintService(CaseService):
     def view(self, case: dict, actor: Actor) -> dict:
         rendered = super().view(case, actor)
         own = actor.id in case.get("reporter_ids", [])
-        full = own or self.sees_personal_data(case, actor)
-        if rendered.get("rating") and not full:
-            rendered["rating"] = {k: v for k, v in rendered["rating"].items() if k != "by"}
-        if case.get("anonymous") and not full:
+        if case.get("anonymous") and not (own or self.sees_personal_data(case, actor)):
             self._hide_identity(rendered, case, actor)
         if "confirm" in rendered["actions"]:
             rendered["actions"] = sorted(rendered["actions"] + ["rate"])
