@@ -17,7 +17,7 @@ What is common lives here, once:
   reopen window, joining a merged case, and the staff roster the audience reads.
 
 A workflow subclasses :class:`CaseService` and overrides the hooks (``prepare``,
-``merge_key``, ``after_create``, ``render_fields``, ``acting``); the transitions, states
+``merge_key``, ``after_create``, ``queue_filter``, ``render_fields``, ``acting``); the transitions, states
 and deadlines stay declared in its own package.
 """
 from __future__ import annotations
@@ -341,27 +341,37 @@ class CaseService:
             raise NotFound("error.case_not_found")
         return case
 
+    def queue_filter(self, actor: Actor, scope: str | None, states: list[str]) -> dict | None:
+        """The caller's work queue as a filter within their community, or ``None`` when they
+        have no queue here (then :meth:`list` shows the cases they reported or joined).
+
+        ``states`` is the validated ``?state=`` (empty: any). The default: queue roles see
+        the whole community; the handler role sees ``mine`` (open ones unless ``states``
+        says otherwise) or ``pool`` (the unclaimed cases of their trades). Every field used
+        must be covered by an index of the workflow's collection.
+        """
+        if actor.is_staff and actor.has(*self.policy.queue_roles) and scope in (None, "all"):
+            return {"state": {"$in": states}} if states else {}
+        if actor.is_staff and self.policy.handler_role and actor.has(self.policy.handler_role):
+            if scope == "pool":
+                return {"pool": {"$in": list(actor.trades)}}
+            return {"assignee_id": actor.id, "state": {"$in": states or sorted(self.policy.open_states)}}
+        return None
+
     def list(self, services, actor: Actor, scope: str | None = None, state: str | None = None,
              cursor: str | None = None, limit: int = 20) -> Page:
-        """The caller's list: the community queue (queue roles), the handler's ``mine`` or
-        ``pool`` queue (handler role), else the cases the caller reported or joined."""
+        """The caller's list, newest first: their work queue (:meth:`queue_filter`), else the
+        cases they reported or joined."""
         limit = max(1, min(int(limit), MAX_PAGE))
         states = self._states(state)
         store = services.store
         cases = store.collection(self.workflow.collection)
         base = {"community_id": actor.community_id}
         order = [("created_at", DESC)]
+        queue = self.queue_filter(actor, scope, states)
         try:
-            if actor.is_staff and actor.has(*self.policy.queue_roles) and scope in (None, "all"):
-                query = {**base, "state": {"$in": states}} if states else base
-                return cases.find(query, sort=order, limit=limit, cursor=cursor)
-            if actor.is_staff and self.policy.handler_role and actor.has(self.policy.handler_role):
-                if scope == "pool":
-                    return cases.find({**base, "pool": {"$in": list(actor.trades)}}, sort=order, limit=limit,
-                                      cursor=cursor)
-                query = {**base, "assignee_id": actor.id,
-                         "state": {"$in": states or sorted(self.policy.open_states)}}
-                return cases.find(query, sort=order, limit=limit, cursor=cursor)
+            if queue is not None:
+                return cases.find({**base, **queue}, sort=order, limit=limit, cursor=cursor)
             links = store.collection("reports").find(
                 {**base, "person_id": actor.id, "workflow": self.workflow.name}, sort=order, limit=limit,
                 cursor=cursor)

@@ -217,6 +217,27 @@ def test_only_the_level_holding_the_complaint_may_accept_and_reply(world):
     assert do(world, "residents_committee", case, "reply", T0 + HOUR, note="已上门调解")["state"] == "replied"
 
 
+def test_level_queues_are_the_shared_list_narrowed_by_queue_filter(world):
+    from tests.factories import person
+
+    garbage, noise = file(world, category="garbage"), file(world, category="noise")
+    world.add("both_levels", person(world.community_id, "两级值班", "staff", ["dispatcher", "grid_worker"]))
+    assert "list" not in vars(type(SERVICE))      # one list, the queue is the hook's business
+    assert SERVICE.queue_filter(actor(world, "dispatcher"), None, []) == {"handler_role": "property"}
+    assert SERVICE.queue_filter(actor(world, "owner"), None, []) is None
+
+    def listed(who, state=None) -> list[str]:
+        return [c["_id"] for c in SERVICE.list(world.services, actor(world, who), state=state).items]
+
+    assert listed("dispatcher") == [garbage["_id"]]
+    assert listed("grid_worker") == [noise["_id"]]
+    assert listed("street_office") == []
+    assert set(listed("both_levels")) == {garbage["_id"], noise["_id"]}
+    assert listed("both_levels", state="accepted") == []
+    assert set(listed("owner")) == {garbage["_id"], noise["_id"]}
+    assert listed("neighbour") == []
+
+
 def test_system_events_cannot_be_fired_by_people(world):
     case = file(world)
     for who, event in (("manager", "escalate"), ("owner", "escalate"), ("street_office", "remind")):

@@ -20,9 +20,8 @@ from pydantic import ValidationError
 from core import i18n
 from core.errors import ValidationFailed
 from core.roles import Actor
-from core.store import DESC, Page
 
-from ..cases import MAX_PAGE, CasePolicy, CaseService, person_contact
+from ..cases import CasePolicy, CaseService, person_contact
 from ..dispatch import save_settings
 from . import policy
 from .machine import OPEN_STATES, WORKFLOW
@@ -107,23 +106,16 @@ class ComplaintService(CaseService):
         }
 
     # -- reading ------------------------------------------------------------------------------
-    def list(self, services, actor: Actor, scope: str | None = None, state: str | None = None,
-             cursor: str | None = None, limit: int = 20) -> Page:
+    def queue_filter(self, actor: Actor, scope: str | None, states: list[str]) -> dict | None:
         """Handlers get the queue of the level(s) they work (property, residents' committee,
         street office: escalated ones); everyone else their own complaints."""
         levels = policy.levels_of(actor.roles) if actor.is_staff else []
         if not levels:
-            return super().list(services, actor, scope=None, state=state, cursor=cursor, limit=limit)
-        query = {"community_id": actor.community_id,
-                 "handler_role": levels[0] if len(levels) == 1 else {"$in": levels}}
-        states = self._states(state)
+            return None
+        query = {"handler_role": levels[0] if len(levels) == 1 else {"$in": levels}}
         if states:
             query["state"] = {"$in": states}
-        try:
-            return services.store.collection(WORKFLOW.collection).find(
-                query, sort=[("created_at", DESC)], limit=max(1, min(int(limit), MAX_PAGE)), cursor=cursor)
-        except ValueError:  # a tampered cursor
-            raise ValidationFailed("error.bad_cursor")
+        return query
 
     @staticmethod
     def holds(case: dict, actor: Actor) -> bool:
