@@ -14,7 +14,7 @@ from core import clock
 from workflows import deadlines
 from workflows.complaint import WORKFLOW
 
-from .test_repairs import inbox, ok, relay_all
+from tests.helpers import inbox, ok, relay_all
 
 API = "/api/v1/complaints"
 PHONE = "13912345678"

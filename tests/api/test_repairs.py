@@ -9,9 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from notifications.relay import relay
-from notifications.render import make_renderer
-from notifications.router import build_router
+from tests.helpers import inbox, ok, relay_all
 
 API = "/api/v1/repairs"
 HOUSE_OF = {"owner": "1-1-101", "neighbour": "1-1-102", "tenant": "2-1-201", "elderly": "2-2-202",
@@ -19,11 +17,6 @@ HOUSE_OF = {"owner": "1-1-101", "neighbour": "1-1-102", "tenant": "2-1-201", "el
 
 
 # ---- helpers (other repair test modules import these) ----------------------------------------
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, (response.status_code, response.get_json())
-    return response.get_json()
-
 
 def home(world, who: str = "owner") -> dict:
     return {"kind": "home", "house_id": world.houses[HOUSE_OF[who]]["_id"]}
@@ -53,15 +46,6 @@ def set_modes(world, **modes) -> dict:
 
 def listed(world, who: str, query: str = "") -> list[str]:
     return [item["id"] for item in ok(world.call("GET", who, f"{API}{query}"))["items"]]
-
-
-def relay_all(services) -> None:
-    relay(services, make_renderer(services.config.public_base_url), build_router(services), limit=500)
-
-
-def inbox(services, world, who: str) -> list[dict]:
-    return services.store.collection("notifications").find(
-        {"community_id": world.community_id, "person_id": world.id(who)}, limit=500).items
 
 
 def events(case: dict) -> list[str]:

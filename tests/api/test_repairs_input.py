@@ -8,7 +8,9 @@ import zlib
 
 import pytest
 
-from .test_repairs import API, act, home, ok, public, report, show
+from tests.helpers import ok
+
+from .test_repairs import API, act, home, public, report, show
 
 PNG = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0) + \
     struct.pack(">I", zlib.crc32(b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)))

@@ -9,7 +9,9 @@ import pytest
 
 import workflows.engine as engine
 
-from .test_repairs import API, ok, report, set_modes
+from tests.helpers import ok
+
+from .test_repairs import API, report, set_modes
 
 
 def press_together(app, world, presses: list[tuple[str, str]]) -> list[int]:

@@ -14,7 +14,7 @@ from workflows import deadlines
 from workflows.complaint import SERVICE, WORKFLOW
 from workflows.complaint.policy import policy_for
 
-from ..api.test_repairs import inbox, relay_all
+from tests.helpers import inbox, relay_all
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)

@@ -10,10 +10,11 @@ import pytest
 from core import clock
 from core.roles import Actor
 from tests.factories import person
+from tests.helpers import relay_all
 from workflows import deadlines
 from workflows.repair import SERVICE, WORKFLOW
 
-from ..api.test_repairs import HOUSE_OF, relay_all
+from ..api.test_repairs import HOUSE_OF
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=timezone.utc)
 

@@ -12,7 +12,9 @@ from core.errors import Conflict
 from workflows import dispatch
 from workflows.repair import SERVICE
 
-from ..api.test_repairs import API, ok
+from tests.helpers import ok
+
+from ..api.test_repairs import API
 from .test_repair_deadlines import actor, do, file
 
 
