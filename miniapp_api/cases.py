@@ -8,6 +8,9 @@ blueprint's prefix:
 - ``GET    ""``                 the caller's list (``?scope=mine|pool|all&state=&cursor=&limit=``);
 - ``GET    "/<case_id>"``       one case with ``actions``, history and deadlines (404 if not visible);
 - ``POST   "/<case_id>/<action>"`` fire an action with :class:`ActionBody` (``version`` -> 409 if stale).
+
+``register_settings_routes(bp, service, body_model, read_roles, write_roles)`` adds
+``GET|PUT "/settings"``: the community's settings of that workflow.
 """
 from __future__ import annotations
 
@@ -91,3 +94,24 @@ def register_case_routes(bp: Blueprint, service: CaseService, *, create_body: ty
         expected = payload.pop("version", None)
         case = service.act(services(), actor, case_id, action, payload, expected_version=expected)
         return show(case, actor)
+
+
+def register_settings_routes(bp: Blueprint, service, body_model: type[BaseModel], read_roles, write_roles) -> None:
+    """Mount ``GET "/settings"`` (``read_roles``) and ``PUT "/settings"`` (``write_roles``).
+
+    ``service`` has ``settings(services, actor)`` and ``update_settings(services, actor,
+    changes, expected_version=)``; ``body_model`` checks the shape of a change, and its
+    optional ``version`` (of the settings the caller last read) makes a stale change a 409.
+    """
+    noun = service.workflow.name
+
+    @endpoint(bp, "/settings", ("GET",), summary=f"This community's {noun} settings", roles=read_roles)
+    def get_settings():
+        return service.settings(services(), current_actor())
+
+    @endpoint(bp, "/settings", ("PUT",), summary=f"Change this community's {noun} settings", body=body_model,
+              roles=write_roles)
+    def put_settings(body):
+        changes = body.model_dump(exclude_none=True)
+        expected = changes.pop("version", None)
+        return service.update_settings(services(), current_actor(), changes, expected_version=expected)

@@ -20,7 +20,7 @@ from workflows.complaint import SERVICE
 from workflows.complaint.policy import CATEGORIES, HANDLER_ROLES, policy_for
 from workflows.complaint.schemas import MAX_PHOTOS, ComplaintIn, ComplaintSettingsIn
 
-from .cases import ActionBody, register_case_routes
+from .cases import ActionBody, register_case_routes, register_settings_routes
 from .uploads import upload_url
 
 bp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints")
@@ -53,20 +53,8 @@ def categories():
                       for code in CATEGORIES]}
 
 
-@endpoint(bp, "/settings", ("GET",), summary="This community's complaint routing and deadlines",
-          roles=HANDLER_ROLES | {ADMIN})
-def get_settings():
-    return SERVICE.settings(services(), current_actor())
-
-
 # the street office (which both levels answer to) or community IT decides who handles what
-@endpoint(bp, "/settings", ("PUT",), summary="Change this community's complaint routing and deadlines",
-          body=ComplaintSettingsIn, roles={STREET_OFFICE, ADMIN})
-def put_settings(body):
-    changes = body.model_dump(exclude_none=True)
-    expected = changes.pop("version", None)
-    return SERVICE.update_settings(services(), current_actor(), changes, expected_version=expected)
-
-
+register_settings_routes(bp, SERVICE, ComplaintSettingsIn, read_roles=HANDLER_ROLES | {ADMIN},
+                         write_roles={STREET_OFFICE, ADMIN})
 register_case_routes(bp, SERVICE, create_body=ComplaintIn, create_roles={RESIDENT, OWNER},
                      action_body=ComplaintAction, present=_present)

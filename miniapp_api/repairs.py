@@ -6,7 +6,7 @@ from typing import Literal
 from flask import Blueprint
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from core.api import current_actor, endpoint, services
+from core.api import endpoint
 from core.app import locale
 from core.roles import ADMIN, DISPATCHER, MANAGER
 from workflows.dispatch import MODES
@@ -15,7 +15,7 @@ from workflows.repair.catalogue import CATEGORY_CODES, MAX_DESCRIPTION, MAX_PHOT
     service_definitions
 from workflows.repair.machine import REPORT_ROLES
 
-from .cases import register_case_routes
+from .cases import register_case_routes, register_settings_routes
 from .uploads import upload_url
 
 bp = Blueprint("repairs", __name__, url_prefix="/api/v1/repairs")
@@ -69,18 +69,6 @@ def categories():
     return {"items": service_definitions(locale()), "priorities": table}
 
 
-@endpoint(bp, "/settings", ("GET",), summary="This community's repair dispatch settings",
-          roles={DISPATCHER, MANAGER, ADMIN})
-def get_settings():
-    return SERVICE.settings(services(), current_actor())
-
-
-@endpoint(bp, "/settings", ("PUT",), summary="Change this community's repair dispatch settings",
-          body=RepairSettingsBody, roles={MANAGER, ADMIN})
-def put_settings(body):
-    changes = body.model_dump(exclude_none=True)
-    expected = changes.pop("version", None)
-    return SERVICE.update_settings(services(), current_actor(), changes, expected_version=expected)
-
-
+register_settings_routes(bp, SERVICE, RepairSettingsBody, read_roles={DISPATCHER, MANAGER, ADMIN},
+                         write_roles={MANAGER, ADMIN})
 register_case_routes(bp, SERVICE, create_body=RepairCreate, create_roles=REPORT_ROLES, present=_present)
