@@ -2,8 +2,8 @@
 idempotency and the OpenAPI document, declared once per view with :func:`endpoint`.
 
 Views stay thin: they receive a validated ``body``/``query`` (pydantic models) and the
-calling :class:`~core.roles.Actor`, call a service function, and return a dict (or a
-``(dict, status)`` pair). Anything malformed becomes a localised 4xx here, before the
+calling :class:`~core.roles.Actor` (:func:`current_actor`, the request's :func:`locale`),
+call a service function, and return a dict (or a ``(dict, status)`` pair). Anything malformed becomes a localised 4xx here, before the
 view runs.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Callable
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from . import auth
+from . import auth, i18n
 from .errors import BadRequest, Conflict, Forbidden, ValidationFailed
 
 API_PREFIX = "/api/v1"
@@ -48,6 +48,11 @@ def services():
 
 def current_actor():
     return g.actor
+
+
+def locale() -> str:
+    """The locale negotiated for this request (``?lang=``, else ``Accept-Language``)."""
+    return getattr(g, "locale", i18n.DEFAULT)
 
 
 def _validate(model: type[BaseModel], data: Any) -> BaseModel:

@@ -13,6 +13,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import i18n
+from .api import locale
 from .config import load_config
 from .errors import LinliError, envelope
 from .services import Services, set_current
@@ -42,10 +43,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     _install_error_handlers(app)
     _register_blueprints(app)
     return app
-
-
-def locale() -> str:
-    return getattr(g, "locale", i18n.DEFAULT)
 
 
 def _install_error_handlers(app: Flask) -> None:

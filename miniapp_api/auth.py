@@ -5,8 +5,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import auth, identity
-from core.api import current_actor, endpoint, services
-from core.app import locale
+from core.api import current_actor, endpoint, locale, services
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 

@@ -19,7 +19,7 @@ from typing import Annotated, Callable, Literal
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from core.api import current_actor, endpoint, page_response, services
+from core.api import current_actor, endpoint, locale, page_response, services
 from workflows.cases import CaseService
 
 StrictInt = Annotated[int, Strict()]
@@ -61,7 +61,7 @@ def register_case_routes(bp: Blueprint, service: CaseService, *, create_body: ty
     noun = service.workflow.name
 
     def show(case: dict, actor) -> dict:
-        return present(service.view(case, actor))
+        return present(service.view(case, actor, locale()))
 
     def summary(case: dict, actor) -> dict:
         view = show(case, actor)

@@ -13,8 +13,7 @@ from flask import Blueprint
 from pydantic import Field
 
 from core import i18n
-from core.api import current_actor, endpoint, services
-from core.app import locale
+from core.api import current_actor, endpoint, locale, services
 from core.roles import ADMIN, OWNER, RESIDENT, STREET_OFFICE
 from workflows.complaint import SERVICE
 from workflows.complaint.policy import CATEGORIES, HANDLER_ROLES, policy_for

@@ -6,8 +6,7 @@ from typing import Literal
 from flask import Blueprint
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from core.api import endpoint
-from core.app import locale
+from core.api import endpoint, locale
 from core.roles import ADMIN, DISPATCHER, MANAGER
 from workflows.dispatch import MODES
 from workflows.repair import SERVICE

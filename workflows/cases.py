@@ -395,8 +395,12 @@ class CaseService:
     def sees_personal_data(self, case: dict, actor: Actor) -> bool:
         return actor.id == case.get("assignee_id") or (actor.is_staff and actor.has(*self.policy.contact_roles))
 
-    def view(self, case: dict, actor: Actor) -> dict:
-        """The case as this caller may see it, with the actions they may take now."""
+    def view(self, case: dict, actor: Actor, locale: str | None = None) -> dict:
+        """The case as this caller may see it, with the actions they may take now.
+
+        ``locale`` is the language of any label the view spells out (the API passes the
+        request's ``Accept-Language``); by default the caller's own preference.
+        """
         full = self.sees_personal_data(case, actor)
         hidden = self.policy.hidden_events
         rendered = {

@@ -174,6 +174,20 @@ def test_anonymous_complaint_hides_the_complainant_from_staff_below_the_street_o
     assert mine["place"]["label"] == "1-1-101"
 
 
+def test_the_anonymous_label_follows_the_requests_language(world):
+    case_id = ok(complain(world, anonymous=True), 201)["id"]
+
+    def creator_in(headers=None, query=""):
+        detail = ok(world.call("GET", "dispatcher", f"{API}/{case_id}{query}", headers=headers))
+        listed = ok(world.call("GET", "dispatcher", f"{API}{query}", headers=headers))["items"][0]
+        assert listed["id"] == case_id and "history" not in listed
+        return detail["history"][0]["actor_name"], detail["category_label"]
+
+    assert creator_in() == ("匿名居民", "垃圾清运")
+    assert creator_in({"Accept-Language": "en-US,en;q=0.9"}) == ("Anonymous resident", "Garbage")
+    assert creator_in(query="?lang=en")[0] == "Anonymous resident"
+
+
 def test_anonymous_identity_reaches_the_street_office_only_once_escalated_there(world, services):
     case_id = ok(complain(world, category="noise", anonymous=True, contact_phone=PHONE), 201)["id"]
     assert _leaks(ok(show(world, "street_office", case_id)), world) == []   # not theirs yet

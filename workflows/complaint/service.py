@@ -130,19 +130,19 @@ class ComplaintService(CaseService):
             return self.holds(case, actor) and case["handler_role"] == policy.STREET
         return self.holds(case, actor)
 
-    def view(self, case: dict, actor: Actor) -> dict:
-        rendered = super().view(case, actor)
+    def view(self, case: dict, actor: Actor, locale: str | None = None) -> dict:
+        rendered = super().view(case, actor, locale)
         own = actor.id in case.get("reporter_ids", [])
         if case.get("anonymous") and not (own or self.sees_personal_data(case, actor)):
-            self._hide_identity(rendered, case, actor)
+            self._hide_identity(rendered, case, locale or actor.locale)
         if "confirm" in rendered["actions"]:
             rendered["actions"] = sorted(rendered["actions"] + ["rate"])
         return rendered
 
     @staticmethod
-    def _hide_identity(rendered: dict, case: dict, actor: Actor) -> None:
+    def _hide_identity(rendered: dict, case: dict, locale: str) -> None:
         """Not even a masked name: a surname or four phone digits identify a neighbour."""
-        anonymous = i18n.translate("complaint.anonymous_reporter", actor.locale)
+        anonymous = i18n.translate("complaint.anonymous_reporter", locale)
         rendered["contacts"] = []
         rendered.pop("reporter_ids", None)
         for shown, entry in zip(rendered["history"], case.get("history", [])):
