@@ -3,7 +3,8 @@ idempotency and the OpenAPI document, declared once per view with :func:`endpoin
 
 Views stay thin: they receive a validated ``body``/``query`` (pydantic models) and the
 calling :class:`~core.roles.Actor` (:func:`current_actor`, the request's :func:`locale`),
-call a service function, and return a dict (or a ``(dict, status)`` pair). Anything malformed becomes a localised 4xx here, before the
+call a service function, and return a dict (or a ``(dict, status)`` pair) — or a Flask
+``Response`` (a file download), which is passed on unchanged. Anything malformed becomes a localised 4xx here, before the
 view runs.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.wrappers import Response
 
 from . import auth, i18n
 from .errors import BadRequest, Conflict, Forbidden, ValidationFailed
@@ -36,6 +38,7 @@ class EndpointSpec:
     public: bool
     idempotent: bool
     status: int = 200
+    produces: str = "application/json"
     extra_responses: dict = field(default_factory=dict)
 
 
@@ -83,17 +86,20 @@ def _bearer() -> str | None:
 
 
 def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=None, query=None,
-             response=None, roles=None, public=False, idempotent=False, status=200) -> Callable:
+             response=None, roles=None, public=False, idempotent=False, status=200,
+             produces: str = "application/json") -> Callable:
     """Declare a JSON endpoint on ``bp`` (its ``url_prefix`` is joined to ``rule``).
 
     ``roles``: the caller needs at least one of them (``None``: any authenticated person).
     ``idempotent``: honour an ``Idempotency-Key`` header — the first response is stored in
     Redis for 24 h and replayed for the same key and caller instead of creating twice.
+    ``produces``: the media type of a view that returns a ``Response`` of its own (a file),
+    for the OpenAPI document.
     """
     spec = EndpointSpec(rule=(bp.url_prefix or "") + rule, methods=tuple(methods), summary=summary,
                         tag=bp.name, body=body, query=query, response=response,
                         roles=frozenset(roles) if roles else None, public=public, idempotent=idempotent,
-                        status=status)
+                        status=status, produces=produces)
     REGISTRY.append(spec)
 
     def decorate(view: Callable) -> Callable:
@@ -119,6 +125,8 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
 
 
 def _respond(result, default_status: int):
+    if isinstance(result, Response):   # a file or a redirect the view built itself
+        return result, result.status_code
     if isinstance(result, tuple):
         payload, code = result
     else:
@@ -181,9 +189,12 @@ def openapi_document() -> dict:
         path = "/".join("{" + p.strip("<>").split(":")[-1] + "}" if p.startswith("<") else p
                         for p in spec.rule.split("/"))
         for method in spec.methods:
+            if spec.produces != "application/json":
+                body_schema = {"type": "string", "format": "binary"}
+            else:
+                body_schema = ref(spec.response) if spec.response else {"type": "object"}
             op: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag], "responses": {
-                str(spec.status): {"description": "OK", "content": {"application/json": {
-                    "schema": ref(spec.response) if spec.response else {"type": "object"}}}},
+                str(spec.status): {"description": "OK", "content": {spec.produces: {"schema": body_schema}}},
                 "4XX": {"description": "Client error", "content": {"application/json": {"schema": error_ref}}},
             }}
             params = [{"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
