@@ -4,8 +4,8 @@ idempotency and the OpenAPI document, declared once per view with :func:`endpoin
 Views stay thin: they receive a validated ``body``/``query`` (pydantic models) and the
 calling :class:`~core.roles.Actor` (:func:`current_actor`, the request's :func:`locale`),
 call a service function, and return a dict (or a ``(dict, status)`` pair) — or a Flask
-``Response`` (a file download), which is passed on unchanged. Anything malformed becomes a localised 4xx here, before the
-view runs.
+``Response`` (a file download), which is passed on unchanged. Anything malformed becomes a
+localised 4xx here, before the view runs.
 """
 from __future__ import annotations
 
