@@ -121,6 +121,12 @@ def cmd_seed_demo(args) -> int:
     return 0
 
 
+def cmd_chat(args) -> int:
+    from bot.channels.terminal import chat
+
+    return chat(_services(), args.as_openid)
+
+
 def cmd_diagrams(args) -> int:
     from workflows.registry import all_workflows
 
@@ -156,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dev_token)
     sub.add_parser("seed-demo", help="load the demo community and print its ids as JSON").set_defaults(
         func=cmd_seed_demo)
+    p = sub.add_parser("chat", help="talk to the bot in this terminal, through the same pipeline as WeChat")
+    p.add_argument("--as", dest="as_openid", metavar="OPENID",
+                   help="the resident's openid (default: the demo resident of `linli seed-demo`)")
+    p.set_defaults(func=cmd_chat)
     p = sub.add_parser("diagrams", help="write the workflow diagrams")
     p.add_argument("--out", default="docs/workflows")
     p.set_defaults(func=cmd_diagrams)
