@@ -11,7 +11,7 @@ from celery import Celery
 
 from core.redis_client import celery_url
 
-celery = Celery("linli", include=["tasks.jobs"])
+celery = Celery("linli", include=["tasks.jobs", "bot.jobs"])
 
 RELAY_EVERY_SECONDS = 2.0
 SWEEP_EVERY_SECONDS = 15.0
@@ -36,6 +36,9 @@ def configure(services) -> Celery:
             "sweep-deadlines": {"task": "tasks.jobs.sweep_deadlines", "schedule": SWEEP_EVERY_SECONDS},
             "scheduler-heartbeat": {"task": "tasks.jobs.scheduler_heartbeat",
                                     "schedule": HEARTBEAT_EVERY_SECONDS},
+            # the bot's late answers and dead web processes' turns; conversation log retention
+            "bot-settle-turns": {"task": "bot.jobs.settle_turns", "schedule": 5.0},
+            "bot-purge-turns": {"task": "bot.jobs.purge_turns", "schedule": 3600.0},
         },
     )
     return celery
