@@ -53,6 +53,7 @@ class Config:
     default_locale: str = "zh_CN"                 # LINLI_LOCALE
     notifiers: tuple[str, ...] = ("inbox",)       # LINLI_NOTIFIERS: inbox,wecom,miniapp (inbox always on)
     max_upload_bytes: int = 5 * 1024 * 1024       # LINLI_MAX_UPLOAD_BYTES
+    relay_lease_seconds: int = 60                 # LINLI_RELAY_LEASE_SECONDS: a dead relay's events wait this long
     extra: dict = field(default_factory=dict)     # test-only knobs
 
     @property
@@ -98,6 +99,7 @@ _ENV_NAMES = {
     "wechat_token": "WECHAT_TOKEN", "wechat_encoding_aes_key": "WECHAT_ENCODING_AES_KEY",
     "wecom_token": "WECOM_TOKEN", "wecom_encoding_aes_key": "WECOM_ENCODING_AES_KEY",
     "bot_messages_per_minute": "LINLI_BOT_RATE_LIMIT", "bot_turn_retention_days": "LINLI_BOT_TURN_RETENTION_DAYS",
+    "relay_lease_seconds": "LINLI_RELAY_LEASE_SECONDS",
 }
 
 

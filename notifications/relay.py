@@ -1,8 +1,8 @@
 """The outbox relay: at-least-once delivery of workflow events, idempotent per recipient.
 
-Events are claimed with a lease (``status=sending``, ``available_at`` = lease end), so a
-worker that dies mid-delivery leaves its events to be re-claimed when the lease runs
-out — by a restarted worker or any other. Per-channel sends are recorded in Redis after
+Events are claimed with a lease (``status=sending``, ``available_at`` = lease end, the
+lease being ``LINLI_RELAY_LEASE_SECONDS``), so a worker that dies mid-delivery leaves its
+events to be re-claimed when the lease runs out — by a restarted worker or any other. Per-channel sends are recorded in Redis after
 they succeed, so a re-claimed event does not message the same person twice.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from core import clock
 from .base import Message
 
 log = logging.getLogger("linli.relay")
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=60)      # of a bare claim(); relay() takes the configured lease
 MAX_ATTEMPTS = 12
 
 
@@ -24,8 +24,10 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempts, 3600))
 
 
-def claim(store, limit: int = 50, now=None) -> list[dict]:
-    """Claim up to ``limit`` due events for this process (compare-and-set per event)."""
+def claim(store, limit: int = 50, now=None, lease: timedelta = LEASE) -> list[dict]:
+    """Claim up to ``limit`` due events for this process (compare-and-set per event), each
+    for ``lease``: long enough for one delivery, short enough that a dead worker's events
+    are soon taken over."""
     now = now or clock.now()
     outbox = store.collection("outbox")
     claimed = []
@@ -35,7 +37,7 @@ def claim(store, limit: int = 50, now=None) -> list[dict]:
         for event in due:
             version = event["version"]
             event.update(status="sending", attempts=event.get("attempts", 0) + 1,
-                         available_at=clock.iso(now + LEASE), claimed_by=clock.process_tag())
+                         available_at=clock.iso(now + lease), claimed_by=clock.process_tag())
             if outbox.replace(event, version):
                 claimed.append(event)
     return claimed[:limit] if len(claimed) > limit else claimed
@@ -45,7 +47,7 @@ def relay(services, render: Callable[[dict, dict], Message], router, limit: int 
     """Deliver claimed events to every recipient; returns how many events completed."""
     store = services.store
     done = 0
-    for event in claim(store, limit):
+    for event in claim(store, limit, lease=timedelta(seconds=services.config.relay_lease_seconds)):
         try:
             deliver_event(services, event, render, router)
         except Exception:  # one bad event must not block the rest: retry it later

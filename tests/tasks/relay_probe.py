@@ -1,5 +1,5 @@
-"""The Celery app of :mod:`tasks.worker`, plus what ``test_relay_restart`` needs inside the
-worker process: a short relay lease and a ``probe`` notifier.
+"""The Celery app of :mod:`tasks.worker`, plus the ``probe`` notifier ``test_relay_restart``
+needs inside the worker process (which gets its short lease from LINLI_RELAY_LEASE_SECONDS).
 
 Run as ``python -m celery -A tests.tasks.relay_probe worker --pool=solo``. The probe records
 each delivery in Redis, and hangs (until the test kills the worker) on the one event whose id
@@ -8,15 +8,10 @@ the test wrote to ``probe:hang`` — a stand-in for a WeChat call that never ret
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
-import notifications.relay
 from notifications.base import Delivery
 from notifications.router import PROVIDERS
 from tasks.worker import app, services  # noqa: F401 (``celery -A`` looks for ``app``)
-
-LEASE_SECONDS = 2
-notifications.relay.LEASE = timedelta(seconds=LEASE_SECONDS)
 
 
 class ProbeNotifier:

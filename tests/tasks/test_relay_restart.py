@@ -24,13 +24,12 @@ from core.services import Services
 from notifications.relay import MAX_ATTEMPTS
 from workflows.engine import State, Workflow, create_case
 
-from .relay_probe import LEASE_SECONDS
-
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 6
 HANG_ON = 2          # the third event in claim order: two are fully delivered before the kill
+LEASE_SECONDS = 2
 
 NOTICE = Workflow(name="notice", collection="repairs", number_prefix="N", states=(State("open"),),
                   transitions=(), initial="open", audience=lambda event, case: case["audience"])
@@ -52,7 +51,7 @@ class Worker:
     def __init__(self, services, log: Path):
         env = {**os.environ, "LINLI_DATA_DIR": services.config.data_dir, "REDIS_URL": services.redis_url,
                "LINLI_REDIS_PREFIX": services.prefix, "LINLI_NOTIFIERS": "probe", "LINLI_CELERY_EAGER": "0",
-               "MONGO_URI": ""}
+               "MONGO_URI": "", "LINLI_RELAY_LEASE_SECONDS": str(LEASE_SECONDS)}
         self.log = log
         with log.open("wb") as output:   # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
