@@ -46,6 +46,7 @@ class Config:
     wechat_encoding_aes_key: str = DEV_WECHAT_AES_KEY  # WECHAT_ENCODING_AES_KEY: 43 chars, AES safe mode
     wecom_token: str = DEV_WECOM_TOKEN            # WECOM_TOKEN: WeCom callback signature
     wecom_encoding_aes_key: str = DEV_WECOM_AES_KEY  # WECOM_ENCODING_AES_KEY
+    subscribe_templates_file: str | None = None   # WECHAT_SUBSCRIBE_TEMPLATES: JSON mapping for subscribe messages
     bot_messages_per_minute: int = 20             # LINLI_BOT_RATE_LIMIT: per person and channel
     bot_turn_retention_days: int = 90             # LINLI_BOT_TURN_RETENTION_DAYS: conversation log
     public_base_url: str = "http://127.0.0.1:5000"  # LINLI_PUBLIC_URL: links in staff text cards
@@ -99,7 +100,7 @@ _ENV_NAMES = {
     "wechat_token": "WECHAT_TOKEN", "wechat_encoding_aes_key": "WECHAT_ENCODING_AES_KEY",
     "wecom_token": "WECOM_TOKEN", "wecom_encoding_aes_key": "WECOM_ENCODING_AES_KEY",
     "bot_messages_per_minute": "LINLI_BOT_RATE_LIMIT", "bot_turn_retention_days": "LINLI_BOT_TURN_RETENTION_DAYS",
-    "relay_lease_seconds": "LINLI_RELAY_LEASE_SECONDS",
+    "relay_lease_seconds": "LINLI_RELAY_LEASE_SECONDS", "subscribe_templates_file": "WECHAT_SUBSCRIBE_TEMPLATES",
 }
 
 

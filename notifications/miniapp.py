@@ -4,9 +4,9 @@ A message goes out only when the person has an unused consent for the platform t
 (:mod:`notifications.consent`); one consent is used per message sent.
 
 Template mapping. Each mini-program picks templates from WeChat's library and gets its own
-template ids with their own field names, so the mapping is deployment data, read from
-``Config.extra["subscribe_templates"]`` or else the JSON file
-``<LINLI_DATA_DIR>/subscribe_templates.json``::
+template ids with their own field names, so the mapping is deployment data: the JSON file
+named by ``WECHAT_SUBSCRIBE_TEMPLATES`` (tests pass ``Config.extra["subscribe_templates"]``
+instead; with neither, no subscribe message is sent)::
 
     {"repair.assigned": {"template_id": "Xb3...",
                          "page": "pages/case/detail?workflow={workflow}&id={case_id}",
@@ -24,6 +24,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta, timezone
+from pathlib import Path
 
 from core import clock
 from core.wechat import WeChatApiError, wechat_client
@@ -31,7 +32,6 @@ from core.wechat import WeChatApiError, wechat_client
 from . import consent
 from .base import Delivery, Message
 
-TEMPLATES_FILE = "subscribe_templates.json"
 BEIJING = timezone(timedelta(hours=8))   # China keeps no daylight saving time
 REFUSED = 43101   # the user has no acceptance left for this template
 # WeChat's value limits per field type (characters)
@@ -81,12 +81,14 @@ def _fit(field: str, value: str) -> str:
 def load_templates(config) -> dict[str, SubscribeTemplate]:
     """The Linli-template -> platform-template mapping (see the module docstring).
 
-    A malformed mapping raises ``ValueError`` at start-up rather than dropping messages later.
+    A malformed mapping, or a configured file that is missing, raises ``ValueError`` at
+    start-up rather than dropping messages later.
     """
     raw = config.extra.get("subscribe_templates")
     if raw is None:
-        path = config.data_path / TEMPLATES_FILE
-        raw = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        raw = _read_mapping(config.subscribe_templates_file) if config.subscribe_templates_file else {}
+    if not isinstance(raw, dict):
+        raise ValueError("the subscribe template mapping must be a JSON object")
     templates = {}
     for name, spec in raw.items():
         if not (isinstance(spec, dict) and spec.get("template_id") and isinstance(spec.get("fields"), dict)):
@@ -95,6 +97,14 @@ def load_templates(config) -> dict[str, SubscribeTemplate]:
                                                                        spec["fields"].items()},
                                             str(spec.get("page", "")))
     return templates
+
+
+def _read_mapping(name: str):
+    path = Path(name).expanduser()
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"WECHAT_SUBSCRIBE_TEMPLATES: cannot read {path}: {exc.strerror}") from exc
 
 
 def platform_template_ids(config) -> dict[str, str]:

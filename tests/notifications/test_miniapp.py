@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 import time_machine
 
 from core import clock
+from core.config import load_config
 from notifications import consent
 from notifications.base import Message
 from notifications.miniapp import MiniappNotifier, SubscribeTemplate, load_templates
@@ -96,12 +96,21 @@ def test_page_without_the_data_it_needs_falls_back_to_the_bare_page():
     assert spec.page_for(Message("e", "x", "t", "b")) == "pages/case/detail"
 
 
-def test_templates_come_from_the_data_dir_when_config_names_none(services, tmp_path):
-    config = replace(services.config, data_dir=str(tmp_path), extra={})
-    assert load_templates(config) == {}
-    (tmp_path / "subscribe_templates.json").write_text(json.dumps(
-        {"repair.assigned": {"template_id": "T1", "fields": {"thing1": "title"}}}), encoding="utf-8")
+def test_templates_come_from_the_file_wechat_subscribe_templates_names(tmp_path, monkeypatch):
+    mapping = tmp_path / "deploy" / "templates.json"
+    mapping.parent.mkdir()
+    mapping.write_text(json.dumps({"repair.assigned": {"template_id": "T1", "fields": {"thing1": "title"}}}),
+                       encoding="utf-8")
+    monkeypatch.setenv("LINLI_DATA_DIR", str(tmp_path))
+    (tmp_path / "subscribe_templates.json").write_text(mapping.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_templates(load_config()) == {}          # nothing named: the data dir is not searched
+    monkeypatch.setenv("WECHAT_SUBSCRIBE_TEMPLATES", str(mapping))
+    config = load_config()
     assert load_templates(config)["repair.assigned"].template_id == "T1"
-    (tmp_path / "subscribe_templates.json").write_text(json.dumps({"repair.assigned": {"fields": {}}}))
-    with pytest.raises(ValueError):
-        load_templates(config)
+    for broken in (json.dumps({"repair.assigned": {"fields": {}}}), "[]", "{not json"):
+        mapping.write_text(broken, encoding="utf-8")
+        with pytest.raises(ValueError):
+            load_templates(config)
+    mapping.unlink()
+    with pytest.raises(ValueError, match="WECHAT_SUBSCRIBE_TEMPLATES"):
+        load_templates(config)                           # named but missing: refuse to start
