@@ -10,7 +10,8 @@ from wechatpy.enterprise.crypto import PrpCrypto
 
 from core import clock, i18n
 from tests.api.test_complaints import complain
-from tests.api.test_repairs import act, ok, report, set_modes
+from tests.api.test_repairs import act, report, set_modes
+from tests.helpers import ok
 
 from .conftest import custom_messages
 from .wechat_requests import WECOM_URL, sha1_signature, xml_of
