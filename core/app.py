@@ -11,6 +11,7 @@ import logging
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import i18n
 from .api import locale
@@ -32,6 +33,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_upload_bytes + 64 * 1024,
                       JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
+    if config.trusted_proxies:
+        # behind nginx / a cloud load balancer the peer is the proxy: take the client's address
+        # (per-address rate limits) and scheme from the X-Forwarded-* entries the trusted hops
+        # appended; never from the client's own headers, so no one spoofs past a limit
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     services = Services(config)
     app.extensions["linli"] = services
     set_current(services)

@@ -54,6 +54,7 @@ class Config:
     default_locale: str = "zh_CN"                 # LINLI_LOCALE
     notifiers: tuple[str, ...] = ("inbox",)       # LINLI_NOTIFIERS: inbox,wecom,miniapp (inbox always on)
     max_upload_bytes: int = 5 * 1024 * 1024       # LINLI_MAX_UPLOAD_BYTES
+    trusted_proxies: int = 0                      # LINLI_TRUSTED_PROXIES: reverse-proxy hops before the app
     relay_lease_seconds: int = 60                 # LINLI_RELAY_LEASE_SECONDS: a dead relay's events wait this long
     extra: dict = field(default_factory=dict)     # test-only knobs
 
@@ -70,6 +71,8 @@ class Config:
         for name in ("wechat_encoding_aes_key", "wecom_encoding_aes_key"):
             if not _valid_aes_key(getattr(self, name)):
                 raise RuntimeError(f"{_ENV_NAMES[name]} must be 43 characters of base64 (32 bytes)")
+        if self.trusted_proxies < 0:
+            raise RuntimeError("LINLI_TRUSTED_PROXIES must be a number of proxy hops (0 or more)")
         if not self.is_production:
             return
         problems = []
@@ -101,6 +104,7 @@ _ENV_NAMES = {
     "wecom_token": "WECOM_TOKEN", "wecom_encoding_aes_key": "WECOM_ENCODING_AES_KEY",
     "bot_messages_per_minute": "LINLI_BOT_RATE_LIMIT", "bot_turn_retention_days": "LINLI_BOT_TURN_RETENTION_DAYS",
     "relay_lease_seconds": "LINLI_RELAY_LEASE_SECONDS", "subscribe_templates_file": "WECHAT_SUBSCRIBE_TEMPLATES",
+    "trusted_proxies": "LINLI_TRUSTED_PROXIES",
 }
 
 

@@ -254,6 +254,35 @@ def test_login_attempts_are_rate_limited_per_address(client, services, wechat_fa
     assert other.status_code == 401   # another address still reaches WeChat (and its code is bad)
 
 
+def test_behind_trusted_proxies_the_login_limit_counts_the_forwarded_client(config_overrides, wechat_fake,
+                                                                            client, services, monkeypatch):
+    from core.app import create_app
+    from core.config import load_config
+
+    proxied = create_app({**config_overrides, "trusted_proxies": 1})
+    behind = proxied.test_client()
+
+    def login(via, forwarded_for: str):
+        return via.post(WX_LOGIN, json={"code": "bad"}, headers={"X-Forwarded-For": forwarded_for}).status_code
+
+    try:
+        with time_machine.travel(datetime(2026, 3, 1, 8, 0, 30, tzinfo=timezone.utc), tick=False):
+            for _ in range(LOGIN_ATTEMPTS_PER_MINUTE):
+                throttle_login(services, "203.0.113.5")
+                throttle_login(services, "127.0.0.1")
+            assert login(behind, "203.0.113.5") == 429
+            assert login(behind, "198.51.100.9") == 401              # another client: on to WeChat
+            assert login(behind, "203.0.113.5, 198.51.100.9") == 401  # the proxy's entry counts, not the first
+            assert login(client, "198.51.100.9") == 429   # no trusted proxy: the header is ignored
+    finally:
+        proxied.extensions["linli"].close()
+    monkeypatch.setenv("LINLI_TRUSTED_PROXIES", "2")
+    assert load_config().trusted_proxies == 2
+    monkeypatch.setenv("LINLI_TRUSTED_PROXIES", "-1")
+    with pytest.raises(RuntimeError, match="LINLI_TRUSTED_PROXIES"):
+        load_config()
+
+
 def test_production_offers_no_development_login(config_overrides):
     from core.app import create_app
 
