@@ -27,7 +27,8 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "reports": [("community_id", "person_id", "created_at"), ("case_id",),
                 ("community_id", "person_id", "workflow", "created_at")],
     "outbox": [("status", "available_at")],
-    "notifications": [("community_id", "person_id", "created_at"), ("event_id",)],
+    "notifications": [("community_id", "person_id", "created_at"), ("event_id",),
+                      ("community_id", "person_id", "read", "created_at")],   # unread ones, and their count
     "consents": [("person_id", "template")],
     "uploads": [("community_id", "owner_id", "created_at")],
     "settings": [],   # per-community workflow settings, read by natural _id only
