@@ -1,4 +1,7 @@
-"""The caller's inbox and subscribe-message consents: ``/api/v1/inbox``, ``/api/v1/consents``."""
+"""The caller's inbox and subscribe-message consents: ``/api/v1/inbox``, ``/api/v1/consents``.
+
+``GET /inbox`` answers ``{"items", "next_cursor", "unread": N}`` (``?unread=1``: unread only).
+"""
 from __future__ import annotations
 
 from typing import Annotated
@@ -18,6 +21,7 @@ class InboxQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=500)
+    unread: bool = Field(default=False, description="1: only notifications not yet read")
 
 
 class ConsentReport(BaseModel):
@@ -26,10 +30,11 @@ class ConsentReport(BaseModel):
         "platform template ids the user accepted in wx.requestSubscribeMessage; each id is one message"))
 
 
-@endpoint(bp, "/inbox", summary="My notifications, newest first", query=InboxQuery)
+@endpoint(bp, "/inbox", summary="My notifications, newest first, and how many are unread", query=InboxQuery)
 def list_inbox(query: InboxQuery):
-    found = reading.list_inbox(services().store, current_actor(), query.limit, query.cursor)
-    return page_response(found, reading.present)
+    store, actor = services().store, current_actor()
+    found = reading.list_inbox(store, actor, query.limit, query.cursor, unread_only=query.unread)
+    return {**page_response(found, reading.present), "unread": reading.unread_count(store, actor)}
 
 
 @endpoint(bp, "/inbox/<notification_id>/read", ("POST",), summary="Mark one of my notifications read")

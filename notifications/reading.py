@@ -13,10 +13,19 @@ from core.roles import Actor
 from core.store import DESC
 
 
-def list_inbox(store, actor: Actor, limit: int = 20, cursor: str | None = None):
-    """One page of the caller's notifications, newest first."""
-    return page(store, "notifications", {"community_id": actor.community_id, "person_id": actor.id},
-                [("created_at", DESC)], limit, cursor)
+def _mine(actor: Actor) -> dict:
+    return {"community_id": actor.community_id, "person_id": actor.id}
+
+
+def list_inbox(store, actor: Actor, limit: int = 20, cursor: str | None = None, unread_only: bool = False):
+    """One page of the caller's notifications, newest first (``unread_only``: not yet read)."""
+    query = {**_mine(actor), "read": False} if unread_only else _mine(actor)
+    return page(store, "notifications", query, [("created_at", DESC)], limit, cursor)
+
+
+def unread_count(store, actor: Actor) -> int:
+    """How many of the caller's notifications are unread (the badge on the inbox)."""
+    return store.collection("notifications").count({**_mine(actor), "read": False})
 
 
 def _own(store, actor: Actor, notification_id: str) -> dict:

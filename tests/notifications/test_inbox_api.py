@@ -51,6 +51,27 @@ def test_mark_read_is_mine_only_and_repeatable(outbox, world):
     assert world.call("GET", "owner", INBOX).get_json()["items"][0]["read"] is True
 
 
+def test_unread_filter_and_count_follow_mark_read(outbox, world):
+    cases = fill_inbox(outbox, 3)
+    everything = world.call("GET", "owner", INBOX).get_json()
+    assert everything["unread"] == 3 and len(everything["items"]) == 3
+    middle = next(i for i in everything["items"] if i["data"]["case_id"] == cases[1]["_id"])
+    for _ in range(2):   # marking read again changes nothing
+        assert world.call("POST", "owner", f"{INBOX}/{middle['id']}/read").status_code == 200
+        unread = world.call("GET", "owner", f"{INBOX}?unread=1").get_json()
+        assert [i["data"]["case_id"] for i in unread["items"]] == [cases[2]["_id"], cases[0]["_id"]]
+        assert unread["unread"] == 2 and not any(i["read"] for i in unread["items"])
+    first = world.call("GET", "owner", f"{INBOX}?unread=1&limit=1").get_json()
+    rest = world.call("GET", "owner", f"{INBOX}?unread=1&limit=1&cursor={first['next_cursor']}").get_json()
+    assert [i["data"]["case_id"] for i in first["items"] + rest["items"]] == [cases[2]["_id"], cases[0]["_id"]]
+    assert rest["next_cursor"] is None and first["unread"] == rest["unread"] == 2
+    all_again = world.call("GET", "owner", f"{INBOX}?unread=0").get_json()
+    assert len(all_again["items"]) == 3 and all_again["unread"] == 2
+    assert world.call("GET", "tenant", INBOX).get_json()["unread"] == 3    # the same events, their own copies
+    assert world.call("GET", "neighbour", INBOX).get_json() == {"items": [], "next_cursor": None, "unread": 0}
+    assert world.call("GET", "owner", f"{INBOX}?unread=perhaps").status_code == 422
+
+
 def test_unknown_notification_is_404_localised(world):
     response = world.call("POST", "owner", f"{INBOX}/nope/read", headers={"Accept-Language": "en"})
     assert response.status_code == 404
