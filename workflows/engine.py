@@ -223,6 +223,22 @@ def apply_event(store, workflow: Workflow, case_id: str, event: str, actor: Acto
     ``expected_version`` (from the client's copy) makes a stale screen lose with 409 even
     when no other write is in flight; without it the version read here is used.
     """
+    return _apply(store, workflow, case_id, event, actor, payload, now, expected_version)[0]
+
+
+def fire_deadline(store, workflow: Workflow, case: dict, deadline: dict,
+                  now: datetime | None = None) -> tuple[dict, bool]:
+    """Fire one of ``case``'s timers as the system actor; returns ``(case, fired)``.
+
+    ``fired`` is False when the timer was stale — its event has no transition from the
+    case's state any more — and was only dropped, so that the sweep does not retry it.
+    """
+    return _apply(store, workflow, case["_id"], deadline["event"], Actor.system(case["community_id"]),
+                  {"deadline": deadline["name"]}, now, None)
+
+
+def _apply(store, workflow: Workflow, case_id: str, event: str, actor: Actor, payload: dict | None,
+           now: datetime | None, expected_version: int | None) -> tuple[dict, bool]:
     now = now or clock.now()
     payload = dict(payload or {})
     if event not in workflow.events():
@@ -239,7 +255,7 @@ def apply_event(store, workflow: Workflow, case_id: str, event: str, actor: Acto
     if transition is None:
         if fired_deadline:  # a stale timer: drop it so the sweep does not retry forever
             _write(store, workflow, current, case, [], now)
-            return case
+            return case, False
         raise Conflict("error.transition_not_allowed", event=event, details={"state": case["state"]})
     if not transition.allows(actor, case):
         raise Forbidden("error.role_required")
@@ -258,7 +274,7 @@ def apply_event(store, workflow: Workflow, case_id: str, event: str, actor: Acto
     events = [{"type": f"{workflow.name}.{event}", "recipients": None,
                "data": {"from": source, "to": target, "by": actor.id}}] + ctx.events
     _write(store, workflow, current, case, events, now)
-    return case
+    return case, True
 
 
 def _write(store, workflow: Workflow, current: dict, case: dict, events: list[dict], now: datetime) -> None:

@@ -12,8 +12,8 @@ from core import clock
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import DISPATCHER, SYSTEM, TECHNICIAN, Actor
 from workflows import deadlines
-from workflows.engine import (ASSIGNEE, REPORTER, Deadline, State, Workflow, apply_event, create_case, load_case,
-                              on)
+from workflows.engine import (ASSIGNEE, REPORTER, Deadline, State, Workflow, apply_event, create_case,
+                              fire_deadline, load_case, on)
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 TOY = Workflow(
@@ -146,8 +146,40 @@ def test_a_timer_left_from_an_earlier_state_is_dropped_not_fired(services, case)
     stored["deadlines"].append({"name": "stale", "at": clock.iso(T0), "event": "poke"})
     stored["next_deadline_at"] = clock.iso(T0)
     assert store.collection("repairs").replace(stored, stored["version"])
-    deadlines.sweep(store, [TOY], now=T0 + timedelta(minutes=1))
+    assert deadlines.sweep(store, [TOY], now=T0 + timedelta(minutes=1)) == 0   # dropped is not fired
     after = store.collection("repairs").get(case["_id"])
     assert [d["name"] for d in after["deadlines"]] == ["finish"] and after["state"] == "taken"
     assert [h["event"] for h in after["history"]] == ["create", "take"]
     assert deadlines.sweep(store, [TOY], now=T0 + timedelta(minutes=2)) == 0
+
+
+def _add_stale_timer(store, case_id: str, at: datetime) -> dict:
+    stored = store.collection("repairs").get(case_id)
+    stored["deadlines"].append({"name": "stale", "at": clock.iso(at), "event": "take"})   # "take" left "open"
+    stored["next_deadline_at"] = min(d["at"] for d in stored["deadlines"])
+    assert store.collection("repairs").replace(stored, stored["version"])
+    return store.collection("repairs").get(case_id)
+
+
+def test_a_stale_timer_due_before_a_real_one_does_not_hold_the_real_one_back(services, case):
+    store = services.store
+    apply_event(store, TOY, case["_id"], "take", TECH, now=T0)
+    _add_stale_timer(store, case["_id"], T0)
+    # the stale timer is dropped and the due "finish" timer fires in the same sweep
+    assert deadlines.sweep(store, [TOY], now=T0 + timedelta(hours=3)) == 1
+    after = store.collection("repairs").get(case["_id"])
+    assert after["level"] == 1 and [h["event"] for h in after["history"]] == ["create", "take", "escalate"]
+    assert not any(d["name"] == "stale" for d in after["deadlines"])
+
+
+def test_fire_deadline_says_whether_the_timer_fired(services, case):
+    store = services.store
+    apply_event(store, TOY, case["_id"], "take", TECH, now=T0)
+    stored = _add_stale_timer(store, case["_id"], T0)
+    stale = next(d for d in stored["deadlines"] if d["name"] == "stale")
+    dropped, fired = fire_deadline(store, TOY, stored, stale, now=T0 + timedelta(minutes=1))
+    assert fired is False and [d["name"] for d in dropped["deadlines"]] == ["finish"]
+    assert dropped["version"] == stored["version"] + 1 and len(dropped["history"]) == len(stored["history"])
+    real = dropped["deadlines"][0]
+    escalated, fired = fire_deadline(store, TOY, dropped, real, now=T0 + timedelta(hours=3))
+    assert fired is True and escalated["level"] == 1 and escalated["history"][-1]["actor_id"] == "system"
