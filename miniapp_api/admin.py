@@ -12,8 +12,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import directory, i18n
-from core.api import current_actor, endpoint, page_response, services
-from core.app import locale
+from core.api import current_actor, endpoint, locale, page_response, services
 from core.directory.csv_table import ImportRejected
 from core.directory.people import CARE_EDITORS
 from core.directory.scope import BINDING_DECIDERS, DIRECTORY_ADMINS, PEOPLE_READERS, PREMISES_READERS
