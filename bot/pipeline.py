@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
+import nlu
 from core import clock, i18n
 
 from . import dedupe, turn_log
@@ -34,6 +35,7 @@ MAX_CHARS = 4000             # what is kept at all; WeChat itself caps a text at
 FULL_TEXT_TTL_SECONDS = 24 * 3600
 RATE_WINDOW_SECONDS = 60
 SOS_PAYLOAD = "救命"          # what the one-tap SOS button sends: the safety net's own word
+EMERGENCY = "emergency"
 # events a person causes on purpose; the rest (location reports, link clicks, job reports) get no answer
 GREETING_EVENTS = frozenset({"subscribe", "subscribe_scan"})
 ANSWERED_EVENTS = GREETING_EVENTS | {"click"}
@@ -156,7 +158,8 @@ def _rate_verdict(services, inbound: InboundMessage) -> str:
     """``ok``, ``tell`` (the first message over the limit: say why we stop answering) or
     ``quiet`` (answering each message of a flood would be a flood too).
 
-    A fixed window per person and channel, shared by every process.
+    A fixed window per person and channel, shared by every process. An emergency is never
+    rate-limited: someone shouting 救命 ten times a minute must be heard every time.
     """
     limit = services.config.bot_messages_per_minute
     window = int(time.time() // RATE_WINDOW_SECONDS)
@@ -165,9 +168,14 @@ def _rate_verdict(services, inbound: InboundMessage) -> str:
     pipe.incr(key)
     pipe.expire(key, RATE_WINDOW_SECONDS * 2)
     count = pipe.execute()[0]
-    if count <= limit:
+    if count <= limit or _urgent(inbound.text):
         return "ok"
     return "tell" if count == limit + 1 else "quiet"
+
+
+def _urgent(text: str) -> bool:
+    """Does the NLU (its emergency safety net included) read this as an emergency?"""
+    return bool(text.strip()) and (nlu.parse(text).get("intent") or {}).get("name") == EMERGENCY
 
 
 # ---- answers the pipeline gives itself ---------------------------------------------------

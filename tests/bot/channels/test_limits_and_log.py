@@ -1,4 +1,4 @@
-"""The pipeline's guards: the per-person rate limit, the length limit
+"""The pipeline's guards: the per-person rate limit (never for an emergency), the length limit
 (cut for the NLU, whole for the case), and the turn log (masked in the log, whole in the store,
 purged after the retention period)."""
 from __future__ import annotations
@@ -48,6 +48,15 @@ def test_the_limit_is_localised(services):
         for _ in range(LIMIT):
             say(services, "hi", locale="en")
         assert say(services, "hi", locale="en")[0].text.startswith("You are sending messages a little fast")
+
+
+def test_an_emergency_is_never_rate_limited(services):
+    with time_machine.travel(clock.now().replace(second=5), tick=False):
+        for _ in range(LIMIT + 2):
+            say(services, "你好")
+        assert say(services, "救命，我摔倒了起不来")[0].text == "echo text: 救命，我摔倒了起不来"
+        assert say(services, "我奶奶晕倒了叫不醒")[0].text.startswith("echo")
+        assert say(services, "还是你好") == []
 
 
 def test_the_limit_holds_across_channels_of_the_official_account(oa, services, world):
