@@ -183,9 +183,15 @@ def mentioned_time(turn: Turn, asked: bool) -> dict | None:
 
 
 def time_words(turn: Turn, when: dict | None) -> str:
+    """The visiting time as the person said it ("明天上午"); in English, the window itself,
+    since the words may have been Chinese (a button's payload) or a time format of its own."""
     if not when or when.get("anytime"):
         return turn.words("bot.time.anytime")
-    return when.get("text") or ""
+    if turn.locale.startswith("zh") or not when.get("start"):
+        return when.get("text") or ""
+    start, end = (clock.parse_iso(when[k]).astimezone(understand.LOCAL_TZ) for k in ("start", "end"))
+    return turn.words("bot.time.window", day=start.strftime("%a %d %b"), start=start.strftime("%H:%M"),
+                      end=end.strftime("%H:%M"))
 
 
 def _description(turn: Turn, slots: dict, name: str, asked: str | None, first: bool, intent: str,

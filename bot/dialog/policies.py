@@ -44,6 +44,7 @@ def emergency(turn: Turn) -> None:
         turn.reply.say("bot.emergency.not_stored")
         return
     tracker.emergency = raised
+    tracker.handoff_id = raised["handoff_id"]   # once the duty room takes it, what they write reaches them
     if tracker.form:
         tracker.end_form()  # whatever was being reported can wait; nobody should be asked about it now
     tracker.pending = None

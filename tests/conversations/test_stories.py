@@ -19,7 +19,8 @@ openid nobody has bound) and the steps of a conversation::
 Other step keys: ``as`` (another person for this step), ``after: 31m`` (the clock moves on
 first), ``form`` / ``pending`` (the tracker's), ``reply_not``, ``buttons``, ``speak``
 (direct only: what a voice device says). Story keys: ``houses`` (extra houses to bind,
-``{person: [labels]}``), ``only`` (a transport, when a channel answers a step itself).
+``{person: [labels]}``), ``locales`` (``{person: "en"}``), ``only`` (a transport, when a
+channel answers a step itself).
 
 Every story runs through the :class:`~bot.dialog.manager.DialogManager` directly and
 through ``POST /wechat/oa`` as signed WeChat XML, plaintext and AES, on both store
@@ -214,6 +215,14 @@ def people_of(world, story: dict) -> dict:
     return found
 
 
+def set_locales(world, story: dict) -> None:
+    people = world.services.store.collection("people")
+    for key, locale in (story.get("locales") or {}).items():
+        person = people.get(world.id(key))
+        people.replace({**person, "locale": locale}, person["version"])
+        world.people[key] = people.get(person["_id"])
+
+
 def bind_houses(world, story: dict) -> None:
     for key, labels in (story.get("houses") or {}).items():
         person = world.people[key]
@@ -236,6 +245,7 @@ def test_story(story, transport, backend, world, services, client):
     if transport != "direct" and not mounted:
         pytest.skip("the /wechat/oa channel is not mounted")
     bind_houses(world, story)
+    set_locales(world, story)
     speakers = people_of(world, story)
     if transport == "direct":
         door = Direct(services)

@@ -86,6 +86,7 @@ def test_an_emergency_is_stored_and_pages_the_duty_room_before_the_reply(service
     [page] = outbox_of(services, "handoff.emergency")
     duty = {world.id(k) for k in ("security", "dispatcher", "manager", "grid_worker")}
     assert set(page["recipients"]) == duty
+    assert tracker_of(services, world, "elderly").handoff_id == alert["_id"]
 
 
 def test_an_emergency_is_kept_even_when_no_repair_can_be_made(services, world, talk, monkeypatch):
