@@ -36,6 +36,7 @@ FULL_TEXT_TTL_SECONDS = 24 * 3600
 RATE_WINDOW_SECONDS = 60
 SOS_PAYLOAD = "救命"          # what the one-tap SOS button sends: the safety net's own word
 EMERGENCY = "emergency"
+URGENT_CONFIDENCE = 0.8
 # events a person causes on purpose; the rest (location reports, link clicks, job reports) get no answer
 GREETING_EVENTS = frozenset({"subscribe", "subscribe_scan"})
 ANSWERED_EVENTS = GREETING_EVENTS | {"click"}
@@ -174,8 +175,14 @@ def _rate_verdict(services, inbound: InboundMessage) -> str:
 
 
 def _urgent(text: str) -> bool:
-    """Does the NLU (its emergency safety net included) read this as an emergency?"""
-    return bool(text.strip()) and (nlu.parse(text).get("intent") or {}).get("name") == EMERGENCY
+    """Is this an emergency: the NLU's safety net fired, or its model is sure of it (a bare
+    top intent is not enough — odd input such as "第3条" can rank emergency first at 0.14)."""
+    if not text.strip():
+        return False
+    parsed = nlu.parse(text)
+    intent = parsed.get("intent") or {}
+    return bool((parsed.get("safety_net") or {}).get("triggered")) or (
+        intent.get("name") == EMERGENCY and (intent.get("confidence") or 0) >= URGENT_CONFIDENCE)
 
 
 # ---- answers the pipeline gives itself ---------------------------------------------------
