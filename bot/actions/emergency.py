@@ -95,7 +95,7 @@ def raise_emergency(services, person: dict | None, inbound, parse: dict | None,
 def _record_case(services, person, inbound, parse, community_id: str, text: str,
                  previous: dict | None) -> dict:
     actor = people.actor_of(person) if people.known(person) else Actor.system(community_id)
-    if previous and previous.get("case_id") and _recent(previous):
+    if previous and previous.get("case_id") and recent(previous):
         return SERVICE.act(services, actor, previous["case_id"], "note", {"note": f"{MARK}{text}"[:2000]})
     code = category_for(parse, text)
     data = {"category": code, "location": _location(services, person, code, inbound),
@@ -103,8 +103,9 @@ def _record_case(services, person, inbound, parse, community_id: str, text: str,
     return SERVICE.create(services, actor, data).case
 
 
-def _recent(previous: dict) -> bool:
-    at = previous.get("at")
+def recent(raised: dict | None) -> bool:
+    """Was this emergency raised within :data:`REPEAT_WINDOW`?"""
+    at = (raised or {}).get("at")
     return bool(at) and clock.now() - clock.parse_iso(at) <= REPEAT_WINDOW
 
 

@@ -2,8 +2,8 @@
 
 A hand-off document (collection ``handoffs``)::
 
-    {"_id", "kind": "human" | "emergency", "person_id", "community_id", "channel", "user_key",
-     "opened_at", "state": "open", "reason", "text", "summary"}
+    {"_id", "kind": "human" | "emergency", "person_id", "person_name", "community_id", "channel",
+     "user_key", "opened_at", "state": "open", "reason", "text", "summary", "paged": [staff ids]}
 
 One conversation has at most one open hand-off: asking again while one is open returns
 it instead of paging the desk twice. The channels relay staff replies to
@@ -24,23 +24,25 @@ HUMAN, EMERGENCY = "human", "emergency"
 MAX_TEXT = 500
 
 
-def forward(services, handoff_id: str, inbound, text: str) -> dict | None:
-    """Pass the person's message to the staff member holding the hand-off.
-
-    Returns the hand-off while it is open (forwarding only once someone has taken it),
-    None once it is closed.
-    """
+def still_open(services, handoff_id: str) -> dict | None:
     doc = services.store.collection("handoffs").get(handoff_id)
-    if doc is None or doc.get("state") != OPEN:
-        return None
-    if doc.get("staff_id") and text:
-        with contextlib.suppress(DuplicateKey):  # the same message again (a retried turn): told once
-            outbox.event(services.store, community_id=doc.get("community_id"), type_="handoff.message",
-                         workflow="handoff", record=doc, recipients=[doc["staff_id"]],
-                         data={"name": doc.get("person_name") or doc["user_key"][-6:],
-                               "text": text[:MAX_TEXT]},
-                         event_id=f"{doc['_id']}:message:{inbound.msg_id or clock.new_id()}")
-    return doc
+    return doc if doc is not None and doc.get("state") == OPEN else None
+
+
+def pass_on(services, doc: dict, inbound, text: str) -> None:
+    """Pass what the person wrote to the staff member holding the hand-off — or, while
+    nobody holds an emergency, to everyone it paged (a follow-up such as the address)."""
+    if doc.get("staff_id"):
+        recipients, type_ = [doc["staff_id"]], "handoff.message"
+    else:
+        recipients, type_ = doc.get("paged", []), "handoff.update"
+    if not text or not recipients:
+        return
+    with contextlib.suppress(DuplicateKey):  # the same message again (a retried turn): told once
+        outbox.event(services.store, community_id=doc.get("community_id"), type_=type_, workflow="handoff",
+                     record=doc, recipients=recipients,
+                     data={"name": doc.get("person_name") or doc["user_key"][-6:], "text": text[:MAX_TEXT]},
+                     event_id=f"{doc['_id']}:{type_}:{inbound.msg_id or clock.new_id()}")
 
 
 def open_handoff_for(services, channel: str, user_key: str) -> dict | None:
@@ -68,6 +70,7 @@ def open_handoff(services, person: dict | None, inbound, reason: str, summary: d
            "state": OPEN, "reason": reason, "text": (inbound.text or "")[:MAX_TEXT], "summary": summary or {}}
     if recipients is None:
         recipients = outbox.staff_ids(store, community_id, (DISPATCHER,))
+    doc["paged"] = sorted(set(recipients))
     with store.transaction():
         store.collection("handoffs").insert(doc)
         if recipients:

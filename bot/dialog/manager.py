@@ -23,6 +23,7 @@ from typing import Callable
 from core import clock, i18n
 
 from .. import pipeline
+from ..actions import emergency as emergency_action
 from ..actions import handoff, people
 from ..messages import EVENT, IMAGE, LOCATION, VOICE, InboundMessage, OutboundMessage
 from . import formflow, policies, understand
@@ -160,17 +161,22 @@ class DialogManager:
 
     def _with_staff(self, turn: Turn) -> bool:
         """While a staff member holds this conversation's hand-off, what the person writes
-        goes to them (the channels relay their answers back); the bot steps aside."""
-        if not turn.tracker.handoff_id:
-            return False
-        doc = handoff.forward(self.services, turn.tracker.handoff_id, turn.inbound, turn.own_words())
+        goes to them (the channels relay their answers back) and the bot steps aside. For
+        minutes after an emergency, every word (the address, "在卫生间") goes to the duty room."""
+        tracker = turn.tracker
+        doc = handoff.still_open(self.services, tracker.handoff_id) if tracker.handoff_id else None
         if doc is None:
-            turn.tracker.handoff_id = None
+            tracker.handoff_id = None
             return False
-        if not doc.get("staff_id"):
+        if doc.get("staff_id"):
+            key, params = "bot.handoff.forwarded", {"name": doc.get("staff_name", "")}
+        elif doc.get("kind") == handoff.EMERGENCY and emergency_action.recent(tracker.emergency):
+            key, params = "bot.emergency.update_sent", {}
+        else:
             return False  # nobody has taken it yet: the bot goes on helping meanwhile
-        turn.act("forward_to_staff")
-        turn.reply.say("bot.handoff.forwarded", name=doc.get("staff_name", ""))
+        handoff.pass_on(self.services, doc, turn.inbound, turn.own_words())
+        turn.act("pass_on_to_staff")
+        turn.reply.say(key, **params)
         return True
 
     def _intent(self, turn: Turn) -> None:

@@ -118,6 +118,15 @@ def test_a_second_cry_within_minutes_is_noted_on_the_same_repair(services, world
     assert len(all_of(services, "handoffs")) == 2
 
 
+def test_what_follows_an_emergency_reaches_the_duty_room(services, world, talk):
+    talk("elderly", "救命我摔倒了")
+    [reply] = talk("elderly", "我在卫生间")
+    assert "值班" in reply.text
+    [update] = outbox_of(services, "handoff.update")
+    [page] = outbox_of(services, "handoff.emergency")
+    assert (update["data"]["text"], update["recipients"]) == ("我在卫生间", page["recipients"])
+
+
 def test_an_emergency_from_nobody_known_is_kept_with_what_is_known(services, world, talk):
     [reply] = talk(None, "救命我摔倒了")
     [alert] = all_of(services, "handoffs")
