@@ -49,7 +49,8 @@ _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}])\s+(?=[{_HAN}\d])|(?<=[{_HAN}\d]
 _REPEATED_PUNCT = re.compile(r"([,.!?;:~\-\s])\1+")
 _EDGE_SPACE = re.compile(r"^\s+|\s+$")
 
-_FILLER = r"(?:嗯+|呃+|额+|唔+|哦+|噢+|哎呀|哎|唉|诶|欸|啊+|那个|这个|就是说|就是|然后呢?|那啥|怎么说呢)"
+# (唔 is not here: in Cantonese it is "not", 唔系 = "no")
+_FILLER = r"(?:嗯+|呃+|额+|哦+|噢+|哎呀|哎|唉|诶|欸|啊+|那个|这个|就是说|就是|然后呢?|那啥|怎么说呢)"
 # a run of fillers at the start of the text or of a clause, with the commas around them
 _LEADING_FILLERS = re.compile(rf"(?:(?<=^)|(?<=[,.!?;:\s]))(?:{_FILLER}[,\s]*)+")
 # "那个那个", "就是就是": a stuttered filler is a filler wherever it stands
