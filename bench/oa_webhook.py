@@ -63,8 +63,9 @@ def build_deployment(data_dir: str, users: int) -> dict:
     ids = seed(services)
     people = services.store.collection("people")
     residents = people.find({"community_id": ids["community_id"], "kind": "resident"}, limit=2000).items
+    bindings = services.store.collection("bindings")
     bound = [p for p in residents
-             if services.store.collection("bindings").find({"person_id": p["_id"], "state": "approved"}, limit=1).items]
+             if bindings.find({"person_id": p["_id"], "state": "approved"}, limit=1).items]
     openids = []
     for index, person in enumerate(bound[:users]):
         openid = person.get("openid") or f"o-bench-{index:03d}"
@@ -73,16 +74,18 @@ def build_deployment(data_dir: str, users: int) -> dict:
         openids.append(openid)
     if len(openids) < users:
         raise SystemExit(f"the demo has only {len(openids)} bound residents; ask for fewer users")
-    return {"openids": openids, "redis_url": services.redis_url, "config": services.config, "services": services}
+    return {"openids": openids, "redis_url": services.redis_url, "config": services.config,
+            "services": services}
 
 
-def serve(data_dir: str, port: int, redis_url: str, wechat_base: str, workers: int, threads: int) -> subprocess.Popen:
-    env = {**os.environ, "LINLI_DATA_DIR": data_dir, "REDIS_URL": redis_url, "WECHAT_API_BASE_URL": wechat_base,
-           "LINLI_BOT_RATE_LIMIT": "1000000"}
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-                             "--bind", f"{HOST}:{port}", "--log-level", "warning",
-                             "--config", "python:bench.oa_webhook", "bench.server:app"],
-                            cwd=ROOT, env=env)
+def serve(data_dir: str, port: int, redis_url: str, wechat_base: str, workers: int,
+          threads: int) -> subprocess.Popen:
+    env = {**os.environ, "LINLI_DATA_DIR": data_dir, "REDIS_URL": redis_url,
+           "WECHAT_API_BASE_URL": wechat_base, "LINLI_BOT_RATE_LIMIT": "1000000"}
+    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+            "--bind", f"{HOST}:{port}", "--log-level", "warning", "--config", "python:bench.oa_webhook",
+            "bench.server:app"]
+    return subprocess.Popen(argv, cwd=ROOT, env=env)
 
 
 def post_worker_init(worker) -> None:
@@ -132,15 +135,17 @@ class WeChatServer:
         xml = body.decode()
         if safe:
             envelope = xmltodict.parse(xml)["xml"]
-            xml = self.crypto.decrypt_message(xml, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
+            xml = self.crypto.decrypt_message(xml, envelope["MsgSignature"], envelope["TimeStamp"],
+                                              envelope["Nonce"])
         return xmltodict.parse(xml)["xml"].get("Content") or ""
 
     @staticmethod
     def _xml(openid: str, kind: str, content: str, msg_id: int, created: int) -> str:
-        head = f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>" \
-               f"<CreateTime>{created}</CreateTime>"
+        head = (f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+                f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{created}</CreateTime>")
         if kind == "text":
-            body = f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId>"
+            body = (f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+                    f"<MsgId>{msg_id}</MsgId>")
         elif kind == "voice":
             body = ("<MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[media-1]]></MediaId>"
                     f"<Format><![CDATA[amr]]></Format><Recognition><![CDATA[{content}]]></Recognition>"
@@ -207,7 +212,8 @@ def drive(wechat: WeChatServer, openids: list[str], messages: int, port: int) ->
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
-    return Result("POST /wechat/oa (Linli)", len(tally.latencies), tally.errors, seconds, tally.latencies), tally
+    result = Result("POST /wechat/oa (Linli)", len(tally.latencies), tally.errors, seconds, tally.latencies)
+    return result, tally
 
 
 def main(argv=None) -> int:
@@ -237,9 +243,10 @@ def main(argv=None) -> int:
         time.sleep(5)   # let late answers finish
         late = len(fake.delivered("cgi-bin/message/custom/send"))
         store = setup["services"].store
-        filed = {name: store.collection(name).count({"community_id": "demo:yghy"}) for name in ("repairs", "complaints")}
-        bare = run("bare GET /bench/bare (baseline)", HOST, args.port, lambda i: ("GET", "/bench/bare", None, {}),
-                   linli.requests, args.users)
+        filed = {name: store.collection(name).count({"community_id": "demo:yghy"})
+                 for name in ("repairs", "complaints")}
+        bare = run("bare GET /bench/bare (baseline)", HOST, args.port,
+                   lambda i: ("GET", "/bench/bare", None, {}), linli.requests, args.users)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -250,8 +257,8 @@ def main(argv=None) -> int:
     print(table(rows))
     print(f"\nanswers: {tally.passive} passive replies ({tally.apologies} of them the failure apology), "
           f"{tally.success} 'success' (no reply needed, or answered late), {late} late customer-service "
-          f"messages, {tally.errors} HTTP errors; filed (first messages included): {filed['repairs']} repairs, "
-          f"{filed['complaints']} complaints")
+          f"messages, {tally.errors} HTTP errors; filed (first messages included): "
+          f"{filed['repairs']} repairs, {filed['complaints']} complaints")
     print(f"ratios vs bare: p50 {linli.p50 / bare.p50:.1f}x, p99 {linli.p99 / bare.p99:.1f}x, "
           f"throughput {bare.rps / linli.rps:.1f}x lower")
     return 0

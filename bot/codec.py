@@ -2,8 +2,9 @@
 
 A turn's replies are stored so that a retried platform message gets the same answer, and an
 inbound message travels to a Celery worker when a web process hands a slow turn over; both
-need a lossless, JSON-only form. ``meta`` is not kept: it is the dialog's note to the
-pipeline (the parse result), never part of what a person sees.
+need a lossless, JSON-only form. Of ``meta`` only ``miniprogram`` (a page the reply opens,
+which the person sees) is kept; the rest is the dialog's note to the pipeline (the parse
+result ...), never part of what a person sees.
 """
 from __future__ import annotations
 
@@ -33,10 +34,14 @@ def outbound_to_dict(message: OutboundMessage) -> dict:
         out["speak"] = message.speak
     if message.link:
         out["link"] = message.link
+    page = (message.meta or {}).get("miniprogram")
+    if isinstance(page, dict) and page.get("pagepath"):
+        out["miniprogram"] = {"appid": page.get("appid"), "pagepath": page["pagepath"]}
     return out
 
 
 def outbound_from_dict(data: dict) -> OutboundMessage:
     return OutboundMessage(text=data.get("text", ""),
                            buttons=tuple(Button(b["title"], b["payload"]) for b in data.get("buttons", ())),
-                           speak=data.get("speak"), link=data.get("link"))
+                           speak=data.get("speak"), link=data.get("link"),
+                           meta={"miniprogram": data["miniprogram"]} if data.get("miniprogram") else {})

@@ -219,7 +219,8 @@ class _Keeper:
         with self._lock:
             self._held[ticket] = (services, time.monotonic())
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._renew_forever, name="linli-bot-leases", daemon=True)
+                self._thread = threading.Thread(target=self._renew_forever, name="linli-bot-leases",
+                                                daemon=True)
                 self._thread.start()
         self._wake.set()
 

@@ -44,7 +44,8 @@ def take(services, actor: Actor, code: str | None, locale: str) -> list[Outbound
         return [_say("channels.handoff.end_first", locale)]
     waiting = services.store.collection(COLLECTION).find(
         {"community_id": actor.community_id, "state": OPEN}, sort=[("opened_at", 1)], limit=200).items
-    candidates = [d for d in waiting if not d.get("staff_id") and (code is None or code_of(d) == code.lower())]
+    candidates = [d for d in waiting
+                  if not d.get("staff_id") and (code is None or code_of(d) == code.lower())]
     if not candidates:
         return [_say("channels.handoff.none_waiting", locale)]
     doc = candidates[0]

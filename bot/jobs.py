@@ -18,7 +18,8 @@ PURGE_EVERY_SECONDS = 3600.0
 
 @shared_task(name="bot.jobs.settle_turns")
 def settle_turns() -> dict:
-    from .channels.deferred import settle_due   # importing the package registers every channel
+    # importing the channels package registers every channel's late sender
+    from .channels.deferred import settle_due
 
     return settle_due(current())
 

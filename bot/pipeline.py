@@ -125,7 +125,8 @@ def _answer(services, inbound: InboundMessage, respond: Respond | None):
         return [], None, "ignored_event"
     verdict = _rate_verdict(services, inbound)
     if verdict != "ok":
-        return ([_say("channels.rate_limited", inbound.locale)] if verdict == "tell" else []), None, "rate_limited"
+        said = [_say("channels.rate_limited", inbound.locale)] if verdict == "tell" else []
+        return said, None, "rate_limited"
     replies = list((respond or answer_resident)(services, inbound) or [])
     parse = next((r.meta["parse"] for r in replies if isinstance(r.meta, dict) and r.meta.get("parse")), None)
     return replies, parse, "answered" if replies else "silent"
@@ -147,7 +148,8 @@ def _dialog(services, inbound: InboundMessage) -> list[OutboundMessage]:
     """The production answer: the dialog manager (``extra["dialog_factory"]`` is a test seam)."""
     factory = services.config.extra.get("dialog_factory")
     if factory is None:
-        from .dialog.manager import DialogManager   # imported here: the dialog imports this module
+        # imported here: the dialog imports this module
+        from .dialog.manager import DialogManager
 
         factory = DialogManager
     return factory(services).handle(inbound)

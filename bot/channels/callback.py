@@ -62,7 +62,8 @@ def read_body() -> bytes:
 
 def decrypt(crypto, body: bytes) -> str:
     """The plaintext XML of an AES ("safe mode") request, checking ``msg_signature``."""
-    return _decrypting(lambda: crypto.decrypt_message(body, arg("msg_signature"), arg("timestamp"), arg("nonce")))
+    return _decrypting(lambda: crypto.decrypt_message(body, arg("msg_signature"), arg("timestamp"),
+                                                      arg("nonce")))
 
 
 def decrypt_echo(crypto) -> str:

@@ -3,8 +3,9 @@ voice-first clients (smart speakers, the large-font elderly mode).
 
 ``{"text": "..."}`` or ``{"voice_text": "<speech recognised on the device>"}`` and an
 optional ``session`` (a client's own conversation, e.g. one per speaker) ->
-``{"replies": [{"text", "buttons"?, "speak"?}]}``. Voice input asks for short, speakable
-replies. A tapped button is sent back as ``text`` = its ``payload``.
+``{"replies": [{"text", "buttons"?, "speak"?, "page"?}]}`` (``page``: a mini-program page
+the reply suggests opening). Voice input asks for short, speakable replies. A tapped
+button is sent back as ``text`` = its ``payload``.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class ReplyOut(BaseModel):
     text: str
     buttons: list[ButtonOut] | None = None
     speak: str | None = None
+    page: str | None = None          # a mini-program page the reply suggests opening
 
 
 class BotReplies(BaseModel):
@@ -65,4 +67,7 @@ def post_message(body: BotMessage):
 
 
 def _shape(reply: dict) -> dict:
-    return {key: value for key, value in reply.items() if key in ("text", "buttons", "speak")}
+    shaped = {key: value for key, value in reply.items() if key in ("text", "buttons", "speak")}
+    if reply.get("miniprogram"):
+        shaped["page"] = reply["miniprogram"]["pagepath"]
+    return shaped

@@ -72,8 +72,9 @@ def receive():
     replies = callback.answer(svc, inbound)
     if not replies:
         return callback.success()
+    content = wechat_text.render(svc, CHANNEL, inbound.user_key, replies, locale=inbound.locale)
     reply = TextReply(source=raw(message).get("ToUserName", ""), target=inbound.user_key,
-                      content=wechat_text.render(svc, CHANNEL, inbound.user_key, replies)).render()
+                      content=content).render()
     if safe_mode:
         reply = _crypto(config).encrypt_message(reply, callback.arg("nonce"), callback.arg("timestamp"))
     return Response(reply, mimetype="application/xml")
@@ -122,7 +123,7 @@ def _by_unionid(svc, openid: str) -> dict | None:
 
 def send_late(svc, inbound: InboundMessage, replies) -> None:
     """A customer-service message (allowed for 48 h after the person's last message)."""
-    text = wechat_text.render(svc, CHANNEL, inbound.user_key, replies)
+    text = wechat_text.render(svc, CHANNEL, inbound.user_key, replies, locale=inbound.locale)
     if text:
         wechat_client(svc).message.send_text(inbound.user_key, text)
 

@@ -57,6 +57,9 @@ def render(replies: list[OutboundMessage]) -> str:
         lines.append(f"bot: {reply.text}")
         if reply.link:
             lines.append(f"     {reply.link}")
+        page = (reply.meta or {}).get("miniprogram")
+        if page:
+            lines.append(f"     (mini-program page {page.get('pagepath')})")
         for button in reply.buttons:
             number += 1
             lines.append(f"     [{number}] {button.title}")

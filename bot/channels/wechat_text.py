@@ -1,4 +1,5 @@
-"""Replies as WeChat text: buttons become tappable menu links, links become anchors.
+"""Replies as WeChat text: buttons become tappable menu links, links become anchors, a
+mini-program page (``meta["miniprogram"]``) becomes a mini-program link.
 
 A WeChat text message may carry ``<a href="weixin://bizmsgmenu?msgmenucontent=…&msgmenuid=…">``
 links: tapping one sends ``msgmenucontent`` as the person's message, together with
@@ -13,6 +14,8 @@ import hashlib
 from html import escape
 from urllib.parse import quote
 
+from core import i18n
+
 from ..messages import OutboundMessage
 from ..turn_log import pseudonym
 
@@ -20,16 +23,26 @@ MAX_TEXT_BYTES = 2000            # WeChat cuts text replies at 2,048 bytes
 BUTTON_TTL_SECONDS = 48 * 3600
 
 
-def render(services, channel: str, user_key: str, replies: list[OutboundMessage], menu_links: bool = True) -> str:
-    """One text for all ``replies`` (a passive reply carries one message)."""
-    return _cut("\n\n".join(render_one(services, channel, user_key, r, menu_links) for r in replies
+def render(services, channel: str, user_key: str, replies: list[OutboundMessage], menu_links: bool = True,
+           locale: str | None = None) -> str:
+    """One text for all ``replies`` (a passive reply carries one message). ``menu_links``:
+    the official account's tappable buttons and mini-program links (WeCom has neither)."""
+    return _cut("\n\n".join(render_one(services, channel, user_key, r, menu_links, locale) for r in replies
                              if r.text or r.buttons))
 
 
-def render_one(services, channel: str, user_key: str, reply: OutboundMessage, menu_links: bool = True) -> str:
+def render_one(services, channel: str, user_key: str, reply: OutboundMessage, menu_links: bool = True,
+               locale: str | None = None) -> str:
     parts = [reply.text] if reply.text else []
     if reply.link:
         parts.append(f'<a href="{escape(reply.link, quote=True)}">{escape(reply.link)}</a>')
+    page = (reply.meta or {}).get("miniprogram")
+    if menu_links and isinstance(page, dict) and page.get("pagepath"):
+        # WeChat opens the mini-program page; older clients follow href
+        parts.append(f'<a data-miniprogram-appid="{escape(str(page.get("appid") or ""), quote=True)}" '
+                     f'data-miniprogram-path="{escape(page["pagepath"], quote=True)}" '
+                     f'href="{escape(services.config.public_base_url, quote=True)}">'
+                     f'{escape(i18n.translate("channels.open_miniprogram", locale))}</a>')
     if reply.buttons:
         ids = _remember(services, channel, user_key, [b.payload for b in reply.buttons]) if menu_links else []
         options = []

@@ -54,9 +54,10 @@ def receive():
     if not replies:
         return callback.success()
     data = raw(message)
-    reply = TextReply(source=data.get("ToUserName", ""), target=inbound.user_key, agent=data.get("AgentID", 0),
-                      content=wechat_text.render(svc, CHANNEL, inbound.user_key, replies, menu_links=False))
-    encrypted = _crypto(config).encrypt_message(reply.render(), callback.arg("nonce"), callback.arg("timestamp"))
+    content = wechat_text.render(svc, CHANNEL, inbound.user_key, replies, menu_links=False)
+    reply = TextReply(source=data.get("ToUserName", ""), target=inbound.user_key,
+                      agent=data.get("AgentID", 0), content=content).render()
+    encrypted = _crypto(config).encrypt_message(reply, callback.arg("nonce"), callback.arg("timestamp"))
     return Response(encrypted, mimetype="application/xml")
 
 

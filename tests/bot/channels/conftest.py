@@ -18,8 +18,9 @@ BUDGET = 1.0   # seconds; production's 4 s would make the slow-path tests slow
 
 
 class ScriptedDialog:
-    """Echoes what it got, with two buttons and a parse result; ``slow(services, s)`` makes it
-    take ``s`` seconds, ``fail(services)`` makes it raise."""
+    """Echoes what it got, with two buttons and a parse result (and the binding page when the
+    text mentions 绑定); ``slow(services, s)`` makes it take ``s`` seconds, ``fail(services)``
+    makes it raise."""
 
     def __init__(self, services):
         self.services = services
@@ -34,9 +35,11 @@ class ScriptedDialog:
             raise RuntimeError("the dialog broke")
         parse = {"text": inbound.text, "intent": {"name": "repair_request", "confidence": 0.93},
                  "entities": [{"entity": "room", "value": "301"}]}
+        meta = {"parse": parse}
+        if "绑定" in inbound.text:      # the dialog points at a mini-program page
+            meta["miniprogram"] = {"appid": self.services.config.wechat_appid, "pagepath": "pages/house/bind"}
         return [OutboundMessage(text=f"echo {inbound.kind}: {inbound.text}",
-                                buttons=(Button("确认", "/affirm"), Button("取消", "/cancel")),
-                                meta={"parse": parse})]
+                                buttons=(Button("确认", "/affirm"), Button("取消", "/cancel")), meta=meta)]
 
 
 def slow(services, seconds: float) -> None:

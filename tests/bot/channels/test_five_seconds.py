@@ -38,7 +38,15 @@ def test_a_slow_answer_is_success_in_time_then_a_customer_service_message(oa, se
 def test_the_slow_path_in_aes_safe_mode(oa, services, world, wechat_fake):
     slow(services, BUDGET + 0.4)
     assert oa.post(text("o-owner", "加密模式", msg_id=32), safe=True).get_data(as_text=True) == "success"
-    assert wait_for(lambda: custom_messages(wechat_fake))[0]["text"]["content"].startswith("echo text: 加密模式")
+    sent = wait_for(lambda: custom_messages(wechat_fake))
+    assert sent[0]["text"]["content"].startswith("echo text: 加密模式")
+
+
+def test_a_late_answer_keeps_its_mini_program_link(oa, services, world, wechat_fake):
+    slow(services, BUDGET + 0.3)
+    assert oa.post(text("o-owner", "怎么绑定房子", msg_id=35)).get_data(as_text=True) == "success"
+    sent = wait_for(lambda: custom_messages(wechat_fake))
+    assert 'data-miniprogram-path="pages/house/bind"' in sent[0]["text"]["content"]
 
 
 def test_a_failed_late_send_is_retried_by_the_settle_task_once(oa, services, world, wechat_fake):

@@ -29,6 +29,11 @@ def test_text_in_replies_out(world, services):
     assert call["community_id"] == world.community_id and call["user_key"] == world.id("owner")
 
 
+def test_a_mini_program_page_is_named_for_the_client_to_open(world, services):
+    reply = world.call("POST", "tenant", URL, json={"text": "怎么绑定"}).get_json()["replies"][0]
+    assert reply["page"] == "pages/house/bind"
+
+
 def test_voice_text_asks_for_speakable_replies(world, services):
     assert world.call("POST", "elderly", URL, json={"voice_text": "我要报修"}).status_code == 200
     call = dialog_calls(services)[0]
@@ -71,8 +76,8 @@ def test_the_endpoint_is_in_the_openapi_document(client):
 
 def test_terminal_chat_as_a_resident_with_button_numbers(services, world):
     out = io.StringIO()
-    status = terminal.chat(services, "o-owner", stdin=io.StringIO("你好\n\n1\n/voice 我摔倒了\n/quit\nignored\n"),
-                           stdout=out)
+    typed = io.StringIO("你好\n\n1\n/voice 我摔倒了\n/quit\nignored\n")
+    status = terminal.chat(services, "o-owner", stdin=typed, stdout=out)
     assert status == 0
     calls = dialog_calls(services)
     assert [c["text"] for c in calls] == ["你好", "/affirm", "我摔倒了"]
@@ -89,5 +94,6 @@ def test_terminal_without_the_demo_resident_says_how_to_get_one(services):
 
 def test_terminal_as_a_stranger_talks_unbound(services):
     out = io.StringIO()
-    terminal.chat(services, "o-nobody", stdin=io.StringIO("你好\n"), stdout=out)
+    terminal.chat(services, "o-nobody", stdin=io.StringIO("怎么绑定\n"), stdout=out)
     assert dialog_calls(services)[0]["person_id"] is None and "not bound" in out.getvalue()
+    assert "(mini-program page pages/house/bind)" in out.getvalue()

@@ -27,7 +27,8 @@ def config_overrides(config_overrides):
 
 
 def say(services, words: str, user: str = "p-json-1", locale: str = "zh_CN"):
-    message = InboundMessage(channel="json", user_key=user, kind=TEXT, text=words, person_id=user, locale=locale)
+    message = InboundMessage(channel="json", user_key=user, kind=TEXT, text=words, person_id=user,
+                             locale=locale)
     return pipeline.handle(services, message)
 
 

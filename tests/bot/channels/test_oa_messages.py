@@ -47,7 +47,7 @@ def test_openid_unknown_but_unionid_known_finds_the_mini_program_person(oa, serv
     services.store.collection("people").replace({**world.people["tenant"], "unionid": "u-tenant"},
                                                 world.people["tenant"].get("version", 1))
     monkeypatch.setitem(ROUTES, ("wechat", "GET", "cgi-bin/user/info"),
-                        lambda fake, query, body: {"openid": query["openid"], "unionid": "u-tenant", "subscribe": 1})
+                        lambda fake, query, body: {"openid": query["openid"], "unionid": "u-tenant"})
     oa.say(text("o-tenant-on-the-official-account", "你好"))
     assert only_call(services)["person_id"] == world.id("tenant")
     oa.say(text("o-tenant-on-the-official-account", "还在吗"))
@@ -62,7 +62,8 @@ def test_voice_uses_wechat_recognition_and_asks_for_speakable_answers(oa, servic
 
 
 @pytest.mark.parametrize("recognition", ["", "   "])
-def test_unrecognised_voice_says_so_kindly_and_offers_sos_and_the_duty_phone(oa, services, world, recognition):
+def test_unrecognised_voice_says_so_kindly_and_offers_sos_and_the_duty_phone(oa, services, world,
+                                                                             recognition):
     community = services.store.collection("communities").get(world.community_id)
     services.store.collection("communities").replace({**community, "duty_phone": "0991-1234567"},
                                                      community["version"])
@@ -124,7 +125,8 @@ def test_menu_clicks_become_intents(oa, services, world, key, intent):
     assert call["kind"] == "event" and call["event"] == "click" and call["event_key"] == intent
 
 
-@pytest.mark.parametrize("name", ["unsubscribe", "VIEW", "LOCATION", "TEMPLATESENDJOBFINISH", "made_up_event"])
+@pytest.mark.parametrize("name", ["unsubscribe", "VIEW", "LOCATION", "TEMPLATESENDJOBFINISH",
+                                  "made_up_event"])
 def test_events_nobody_typed_get_no_answer(oa, services, world, name):
     response = oa.post(event("o-owner", name, key="https://example.com", Latitude="43.8", Longitude="87.6"))
     assert oa.reply(response) is None and response.get_data(as_text=True) == "success"
@@ -155,3 +157,10 @@ def test_a_very_long_answer_is_cut_to_what_wechat_accepts(services):
 
     rendered = wechat_text.render(services, "wechat_oa", "o-owner", [OutboundMessage("长" * 1500)] * 2)
     assert len(rendered.encode()) <= wechat_text.MAX_TEXT_BYTES and rendered.endswith("…")
+
+
+def test_a_mini_program_page_becomes_a_mini_program_link(oa, services, world):
+    answer = oa.say(text("o-stranger", "怎么绑定房子"))
+    assert 'data-miniprogram-path="pages/house/bind"' in answer
+    assert f'data-miniprogram-appid="{services.config.wechat_appid}"' in answer and "打开小程序" in answer
+    assert oa.say(text("o-stranger", "你好")).count("data-miniprogram") == 0

@@ -50,7 +50,8 @@ def test_bad_signature_is_refused_and_nothing_is_processed(oa, services, client)
 
 def test_a_non_numeric_timestamp_is_refused_not_a_crash(client, services):
     ts = "yesterday"
-    query = {"signature": sha1_signature(services.config.wechat_token, ts, "n"), "timestamp": ts, "nonce": "n"}
+    signature = sha1_signature(services.config.wechat_token, ts, "n")
+    query = {"signature": signature, "timestamp": ts, "nonce": "n"}
     assert client.post(OA_URL, query_string=query, data=text("o-owner", "x").encode()).status_code == 403
 
 
@@ -95,7 +96,8 @@ def test_aes_with_a_wrong_msg_signature_is_a_403(oa, services):
 def test_aes_for_another_account_is_a_403(oa, services):
     from wechatpy.crypto import WeChatCrypto
 
-    foreign = WeChatCrypto(services.config.wechat_token, services.config.wechat_encoding_aes_key, "wx-someone-else")
+    config = services.config
+    foreign = WeChatCrypto(config.wechat_token, config.wechat_encoding_aes_key, "wx-someone-else")
     query = oa.query()
     body = foreign.encrypt_message(text("o-owner", "你好"), query["nonce"], query["timestamp"])
     query.update(encrypt_type="aes", msg_signature=xmltodict.parse(body)["xml"]["MsgSignature"])

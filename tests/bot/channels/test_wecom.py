@@ -26,7 +26,8 @@ def case_of(services, collection: str, case_id: str) -> dict:
 def test_url_verification_decrypts_echostr(client, wecom, services):
     ts, nonce = str(int(time.time())), "v-nonce"
     # WeCom's echostr is a random string encrypted like a message body
-    echostr = PrpCrypto(wecom.crypto.key).encrypt("1616140317555161061", services.config.wecom_corpid).decode()
+    corpid = services.config.wecom_corpid
+    echostr = PrpCrypto(wecom.crypto.key).encrypt("1616140317555161061", corpid).decode()
     signature = sha1_signature(services.config.wecom_token, ts, nonce, echostr)
     good = client.get(WECOM_URL, query_string={"msg_signature": signature, "timestamp": ts, "nonce": nonce,
                                                 "echostr": echostr})
@@ -35,17 +36,17 @@ def test_url_verification_decrypts_echostr(client, wecom, services):
                                                "echostr": echostr})
     assert bad.status_code == 403
     stale = str(int(time.time()) - 3600)
-    assert client.get(WECOM_URL, query_string={
-        "msg_signature": sha1_signature(services.config.wecom_token, stale, nonce, echostr), "timestamp": stale,
-        "nonce": nonce, "echostr": echostr}).status_code == 403
+    stale_signature = sha1_signature(services.config.wecom_token, stale, nonce, echostr)
+    assert client.get(WECOM_URL, query_string={"msg_signature": stale_signature, "timestamp": stale,
+                                               "nonce": nonce, "echostr": echostr}).status_code == 403
 
 
 def test_a_stale_or_forged_message_is_refused(wecom, world):
     xml = xml_of({"ToUserName": "ww", "FromUserName": "wecom-plumber", "CreateTime": 1, "MsgType": "text",
                   "Content": "帮助", "MsgId": 1, "AgentID": 1})
     assert wecom.post(xml, timestamp=int(time.time()) - 600).status_code == 403
-    forged = wecom.client.post(WECOM_URL, query_string={"msg_signature": "0" * 40, "timestamp": str(int(time.time())),
-                                                        "nonce": "n"}, data=b"<xml><Encrypt>abc</Encrypt></xml>")
+    query = {"msg_signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "n"}
+    forged = wecom.client.post(WECOM_URL, query_string=query, data=b"<xml><Encrypt>abc</Encrypt></xml>")
     assert forged.status_code == 403
     assert wecom.client.post(WECOM_URL, query_string={"timestamp": str(int(time.time()))},
                              data=b"plain text").status_code == 400
@@ -156,9 +157,10 @@ def test_bare_digits_naming_a_repair_and_a_complaint_ask_which(wecom, world, ser
 
 def handoff(services, world, who: str = "owner", channel: str = "wechat_oa") -> dict:
     person = world.people[who]
-    doc = {"_id": clock.new_id("ho"), "kind": "human", "person_id": person["_id"], "person_name": person["name"],
-           "community_id": world.community_id, "channel": channel, "user_key": person["openid"],
-           "opened_at": clock.now_iso(), "state": "open", "reason": "asked", "text": "我要找人工", "summary": {}}
+    doc = {"_id": clock.new_id("ho"), "kind": "human", "person_id": person["_id"],
+           "person_name": person["name"], "community_id": world.community_id, "channel": channel,
+           "user_key": person["openid"], "opened_at": clock.now_iso(), "state": "open", "reason": "asked",
+           "text": "我要找人工", "summary": {}}
     return services.store.collection("handoffs").insert(doc)
 
 

@@ -34,7 +34,8 @@ def xml_of(fields: dict) -> str:
     return "<xml>" + "".join(nodes) + "</xml>"
 
 
-def message(openid: str, msg_type: str, msg_id: int | None = None, created: int | None = None, **fields) -> str:
+def message(openid: str, msg_type: str, msg_id: int | None = None, created: int | None = None,
+            **fields) -> str:
     """One official-account message (``MsgId`` added unless it is an event)."""
     base = {"ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": created or int(time.time()),
             "MsgType": msg_type}
@@ -106,7 +107,8 @@ class WeCom:
     def post(self, xml: str, timestamp: int | None = None, nonce: str = "wecom-nonce"):
         ts = str(int(time.time()) if timestamp is None else timestamp)
         body = self.crypto.encrypt_message(xml, nonce, ts)
-        query = {"msg_signature": xmltodict.parse(body)["xml"]["MsgSignature"], "timestamp": ts, "nonce": nonce}
+        signature = xmltodict.parse(body)["xml"]["MsgSignature"]
+        query = {"msg_signature": signature, "timestamp": ts, "nonce": nonce}
         return self.client.post(WECOM_URL, query_string=query, data=body.encode(),
                                 headers={"Content-Type": "text/xml"})
 
@@ -120,5 +122,6 @@ class WeCom:
         if body == "success":
             return None
         envelope = xmltodict.parse(body)["xml"]
-        plain = self.crypto.decrypt_message(body, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
+        plain = self.crypto.decrypt_message(body, envelope["MsgSignature"], envelope["TimeStamp"],
+                                            envelope["Nonce"])
         return xmltodict.parse(plain)["xml"]["Content"]
