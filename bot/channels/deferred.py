@@ -161,11 +161,12 @@ def send_late(services, inbound: InboundMessage) -> str:
     try:
         hooks.send_late(services, inbound, replies)
     except Exception as exc:
+        detail = getattr(exc, "details", None) or repr(exc)    # WeChatApiError carries errcode/errmsg
         if getattr(exc, "retryable", True):
             dedupe.release_send(services, inbound)
-            log.warning("late answer on %s failed, will retry: %s", inbound.channel, exc)
+            log.warning("late answer on %s failed, will retry: %s", inbound.channel, detail)
             return "retry"
-        log.warning("late answer on %s refused for good: %s", inbound.channel, exc)
+        log.warning("late answer on %s refused for good: %s", inbound.channel, detail)
     return "sent"
 
 
