@@ -87,8 +87,9 @@ def run_turn(services, turn: Turn, respond: Respond | None = None,
     platform id), limits, the answer, the log; store the answer for retries."""
     inbound = turn.inbound
     with dedupe.held(services, turn.ticket):
-        whole = inbound.text[:MAX_CHARS]
+        whole = ""
         try:
+            whole = (inbound.text or "")[:MAX_CHARS]
             if resolve is not None:
                 inbound = resolve(services, inbound)
             replies, parse, outcome = _answer(services, _bounded(services, inbound, whole), respond)

@@ -96,15 +96,6 @@ def parse(parser: Callable, xml) -> object:
     return message
 
 
-def field(message, name: str, default=None):
-    """A field of a parsed message; wechatpy converts lazily, so hostile values fail here."""
-    try:
-        value = getattr(message, name)
-    except (TypeError, ValueError):
-        return default
-    return default if value is None else value
-
-
 def answer(svc, inbound) -> list | None:
     """The replies to send passively, or None for ``success`` (see :func:`.deferred.answer`).
 

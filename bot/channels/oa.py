@@ -30,7 +30,7 @@ from core.wechat import WeChatApiError, wechat_client
 from ..messages import EVENT, TEXT, InboundMessage
 from ..turn_log import pseudonym
 from . import callback, deferred, wechat_text
-from .wechat_inbound import raw, to_inbound
+from .wechat_inbound import text_field, to_inbound
 
 log = logging.getLogger("linli.bot.oa")
 
@@ -73,7 +73,7 @@ def receive():
     if not replies:
         return callback.success()
     content = wechat_text.render(svc, CHANNEL, inbound.user_key, replies, locale=inbound.locale)
-    reply = TextReply(source=raw(message).get("ToUserName", ""), target=inbound.user_key,
+    reply = TextReply(source=text_field(message, "ToUserName"), target=inbound.user_key,
                       content=content).render()
     if safe_mode:
         reply = _crypto(config).encrypt_message(reply, callback.arg("nonce"), callback.arg("timestamp"))
@@ -85,7 +85,7 @@ def _with_intent(svc, inbound: InboundMessage, message) -> InboundMessage:
     if inbound.kind == EVENT and inbound.event == "click" and inbound.event_key:
         return replace(inbound, event_key=MENU_INTENTS.get(inbound.event_key.upper(), inbound.event_key))
     if inbound.kind == TEXT:
-        payload = wechat_text.pressed(svc, CHANNEL, inbound.user_key, raw(message).get("bizmsgmenuid"))
+        payload = wechat_text.pressed(svc, CHANNEL, inbound.user_key, text_field(message, "bizmsgmenuid"))
         if payload:
             return replace(inbound, text=payload)
     return inbound

@@ -23,7 +23,7 @@ from core.wechat import wecom_client
 from .. import staff_commands
 from ..messages import InboundMessage
 from . import callback, deferred, wechat_text
-from .wechat_inbound import raw, to_inbound
+from .wechat_inbound import text_field, to_inbound
 
 CHANNEL = "wecom"
 
@@ -53,10 +53,11 @@ def receive():
     replies = callback.answer(svc, inbound)
     if not replies:
         return callback.success()
-    data = raw(message)
     content = wechat_text.render(svc, CHANNEL, inbound.user_key, replies, menu_links=False)
-    reply = TextReply(source=data.get("ToUserName", ""), target=inbound.user_key,
-                      agent=data.get("AgentID", 0), content=content).render()
+    agent = text_field(message, "AgentID", 20)
+    reply = TextReply(source=text_field(message, "ToUserName"), target=inbound.user_key,
+                      agent=int(agent) if agent.isascii() and agent.isdigit() else config.wecom_agentid,
+                      content=content).render()
     encrypted = _crypto(config).encrypt_message(reply, callback.arg("nonce"), callback.arg("timestamp"))
     return Response(encrypted, mimetype="application/xml")
 

@@ -73,6 +73,35 @@ def test_malformed_bodies_are_a_400(oa, services, body):
     assert dialog_calls(services) == []
 
 
+@pytest.mark.parametrize("body", [
+    "<xml><FromUserName>o-x</FromUserName><MsgType>text</MsgType><Content><a>b</a><a>c</a></Content>"
+    "<MsgId>5</MsgId></xml>",
+    "<xml><FromUserName>o-x</FromUserName><CreateTime><a>1</a></CreateTime><MsgType>text</MsgType>"
+    "<Content>hi</Content><MsgId><b>5</b></MsgId></xml>",
+    "<xml><FromUserName>o-x</FromUserName><MsgType>voice</MsgType><Recognition><r>x</r></Recognition>"
+    "<MsgId>7</MsgId></xml>",
+    "<xml><FromUserName>o-x</FromUserName><MsgType>image</MsgType><PicUrl><p/></PicUrl>"
+    "<MediaId><m>1</m></MediaId><MsgId>8</MsgId></xml>",
+    "<xml><ToUserName><t>1</t></ToUserName><FromUserName>o-x</FromUserName><MsgType>text</MsgType>"
+    "<Content>hi</Content><MsgId>9</MsgId><bizmsgmenuid><z/></bizmsgmenuid></xml>",
+    "<xml><FromUserName>o-x</FromUserName><MsgType>text</MsgType><Content></Content><MsgId>11</MsgId></xml>",
+])
+def test_odd_but_parseable_bodies_are_answered_as_empty_fields(oa, services, body):
+    response = oa.post(body)
+    assert response.status_code == 200
+    reply = response.get_data(as_text=True)
+    assert xmltodict.parse(reply)["xml"]["Content"].startswith(("echo", "抱歉，这条语音"))
+    seen = dialog_calls(services)
+    assert all(isinstance(c["text"], str) and not isinstance(c["media_id"], dict) for c in seen)
+
+
+@pytest.mark.parametrize("x, y", [("nan", "1"), ("1", "inf"), ("91", "10"), ("10", "-181")])
+def test_impossible_coordinates_are_a_400(oa, services, x, y):
+    body = (f"<xml><FromUserName>o-x</FromUserName><MsgType>location</MsgType><Location_X>{x}</Location_X>"
+            f"<Location_Y>{y}</Location_Y><MsgId>12</MsgId></xml>")
+    assert oa.post(body).status_code == 400 and dialog_calls(services) == []
+
+
 def test_an_oversized_body_is_a_413(oa):
     response = oa.client.post(OA_URL, query_string=oa.query(), data=text("o-owner", "长" * 40_000).encode())
     assert response.status_code == 413
