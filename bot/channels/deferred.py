@@ -96,11 +96,13 @@ def answer(services, inbound: InboundMessage) -> list[OutboundMessage] | None:
         replies = future.result(timeout=budget)
     except FutureTimeout:
         with race.lock:
-            race.gave_up = not race.done
-        if race.gave_up:
-            _leave_unsettled(services, turn.inbound)
-            dedupe.decide_delivery(services, turn.inbound, dedupe.CUSTOM)
-            return None
+            if not race.done:
+                # decided before the worker can see ``gave_up``: when it finishes, the record
+                # already says "custom" and the safety net already holds the turn
+                _leave_unsettled(services, turn.inbound)
+                dedupe.decide_delivery(services, turn.inbound, dedupe.CUSTOM)
+                race.gave_up = True
+                return None
         replies = future.result()
     if not replies:
         return None
@@ -131,15 +133,15 @@ def _answer_duplicate(services, turn: pipeline.Turn) -> list[OutboundMessage] | 
     """A retry. Repeat a passive answer (the platform did not get ours); otherwise answer
     ``success`` and make sure the answer goes out as a message."""
     record = turn.record
-    if record.done:
-        decided = dedupe.decide_delivery(services, turn.inbound, dedupe.PASSIVE)
-        if decided == dedupe.PASSIVE:
-            return record.replies or None
-        if not record.sent:
-            _leave_unsettled(services, turn.inbound)
-        return None
-    dedupe.decide_delivery(services, turn.inbound, dedupe.CUSTOM)
-    _leave_unsettled(services, turn.inbound)
+    decided = dedupe.decide_delivery(services, turn.inbound, dedupe.PASSIVE if record.done else dedupe.CUSTOM)
+    if decided == dedupe.PASSIVE:
+        # the first try finished and chose the HTTP reply, but the platform retried, so it
+        # never got that reply: this response has to carry it
+        if not record.done:
+            record = dedupe.lookup(services, turn.inbound) or record
+        return (record.replies or None) if record.done else None
+    if not record.sent:
+        _leave_unsettled(services, turn.inbound)
     return None
 
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 import threading
 import time
 
+from bot import dedupe
+from bot.channels import deferred
+from bot.messages import TEXT, InboundMessage
+from bot.pipeline import Turn
 from core.app import create_app
 
-from .conftest import custom_messages, dialog_calls, slow, wait_for
+from .conftest import BUDGET, custom_messages, dialog_calls, slow, wait_for
 from .wechat_requests import OfficialAccount, event, text
 
 
@@ -84,3 +88,33 @@ def test_retries_spread_over_two_app_instances_sharing_redis_are_processed_once(
     finally:
         for app in apps:
             app.extensions["linli"].close()
+
+
+def test_a_retry_that_saw_the_first_try_running_still_carries_its_passive_answer(oa, services, world):
+    """Regression: the retry read "processing", then the first try finished and chose the
+    passive reply (on a connection WeChat had abandoned): the retry must carry that answer."""
+    first = oa.say(text("o-owner", "门禁坏了", msg_id=6161))
+    message = InboundMessage(channel="wechat_oa", user_key="o-owner", kind=TEXT, text="门禁坏了",
+                             msg_id="6161")
+    running = dedupe.Record(state=dedupe.PROCESSING, delivery=None, sent=False, replies=None)
+    stale = Turn(message, record=running)
+    replies = deferred._answer_duplicate(services, stale)
+    assert replies and replies[0].text.startswith("echo text: 门禁坏了") and first.startswith(replies[0].text)
+
+
+def test_a_turn_finishing_while_the_request_gives_up_is_still_sent(oa, services, world, wechat_fake,
+                                                                   monkeypatch):
+    """Regression: the worker finished between "gave up" and the "custom" decision, found no
+    decision, and dropped the answer. Deciding under the race lock closes the gap."""
+    decide = dedupe.decide_delivery
+
+    def slow_custom(services_, inbound, wanted):
+        if wanted == dedupe.CUSTOM:
+            time.sleep(0.4)          # the worker finishes meanwhile
+        return decide(services_, inbound, wanted)
+
+    monkeypatch.setattr(dedupe, "decide_delivery", slow_custom)
+    slow(services, BUDGET + 0.1)
+    assert oa.post(text("o-owner", "水压很低", msg_id=6262)).get_data(as_text=True) == "success"
+    sent = wait_for(lambda: custom_messages(wechat_fake))
+    assert sent[0]["text"]["content"].startswith("echo text: 水压很低")
