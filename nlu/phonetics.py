@@ -12,6 +12,8 @@ dictionary hit.
 
 from __future__ import annotations
 
+import re
+
 from nlu.lazy import once
 
 _cache: dict[str, str] = {}
@@ -43,6 +45,19 @@ def char_pinyin(char: str) -> str:
 def text_pinyin(text: str) -> list[str]:
     """Toneless pinyin of every character of ``text`` (non-Chinese characters pass through)."""
     return [char_pinyin(c) for c in text]
+
+
+_RETROFLEX = re.compile(r"^([zcs])h")
+_N_INITIAL = re.compile(r"^n(?=[aeiouv])")
+_VELAR_FINAL = re.compile(r"(?<=[iea])ng$")
+
+
+def fuzzy(syllable: str) -> str:
+    """Merge the sounds that regional accents (and the recognisers trained on them) confuse:
+    zh/z, ch/c, sh/s, initial n/l, final ing/in, eng/en, ang/an. 是/四 and 南/蓝 become one."""
+    syllable = _RETROFLEX.sub(r"\1", syllable)
+    syllable = _N_INITIAL.sub("l", syllable)
+    return _VELAR_FINAL.sub("n", syllable)
 
 
 def warm_up() -> None:
