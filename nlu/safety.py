@@ -66,6 +66,7 @@ RULES: dict[str, str] = {
         r"大出血|流了?(?:好多|很多|一地|一身|不少)的?血|血流不止|止不住(?:地)?(?:流)?血|血止不住|流血不止"
         r"|一直(?:在)?流血|(?:满|全|都)(?:头|脸|身|地|手)?(?:都)?是血|头破血流|血流了一|头(?:磕|撞|摔)?破了?|吐血"
         r"|血(?:一直)?(?:喷|往外冒|往外涌|涌出来|冒出来)"
+        rf"|(?:砸|撞|磕|摔)(?:到|伤|破)(?:了)?(?:头|脑袋){_P}{{0,6}}?(?:流血|出血|血)"
         r"|bleeding (?:a lot|heavily|badly)"
     ),
     "stroke_signs": (
@@ -88,7 +89,7 @@ RULES: dict[str, str] = {
     ),
     "fire": (
         r"着火|著火|起火|失火|火灾|烧起来|烧着了|火苗|火势|火光|冒火|火花|自燃|爆炸|烧焦的?味|焦糊味"
-        r"|火(?:压|灭|扑)不(?:住|掉|了|灭)|灭不(?:掉|了)|火(?:很|好|太|越来越)大"
+        r"|火(?:压|灭|扑)不(?:住|掉|了|灭)|灭不(?:掉|了)|火(?:很|好|太|越来越)大|火(?:还)?(?:在)?烧"
         r"|\bfire\b(?! drill| alarm test| extinguisher| lane| exit| door| escape| safety)|on fire"
     ),
     "smoke": (
@@ -144,12 +145,15 @@ _RESOLVED = re.compile(
     r"|没什么大碍|虚惊一场|误报)"
 )
 # the danger goes on (defeats "resolved"), or is happening now (defeats "past" and "habitual")
-_DANGER_GOES_ON = r"(?:起不|爬不|站不|动不|喘不|说不|叫不醒|没醒|不醒|流血|在流|昏|晕|疼|痛|困|出不|关|卡|抽|吐|烧|冒|着)"
+_DANGER_GOES_ON = r"(?:起不|爬不|站不|动不|喘不|说不|叫不醒|没醒|不醒|流血|在流|昏|晕|疼|痛|困|出不|关|卡|抽|吐|在烧|烧着|在冒|冒着)"
 _STILL = re.compile(rf"(?:到现在|至今|现在|仍然|一直|还是|还在|还|又|正在)(?:也|都|是|在)?(?:没)?{_DANGER_GOES_ON}")
 _ONGOING = re.compile(rf"{_STILL.pattern}|正在|里面有人|快来|赶紧|马上|救命")
 _AFTERWARDS = ("后", "以后", "之后")  # 中风后一直在家: the event is over
 _LONG_AGO = re.compile(r"^(?:过)?(?:了)?(?:好|十|几|多|一|两|三|\d)+(?:年|个月)")  # 中风好几年了
 _GENERIC_WHEN = ("的时候", "时候", "时")  # 燃气泄漏的时候能不能开灯: a situation, not an event
+# 着火怎么办 asks what one should do (着火了怎么办 reports a fire: 了 says it happened);
+# 火灾隐患 / 困人测试 name a risk or a drill
+_WHAT_IF_AFTER = re.compile(r"^(?:怎么办|咋办|咋整|怎么处理|该怎么|要怎么|会怎样|怎么逃)|^的?(?:隐患|风险)|测试|演练|演习|培训")
 _REFERENCE_AFTER = re.compile(
     r"^(?:的)?(?:事|那件事|那事|事情|那次|的问题|问题|事件|情况)"
     r"|(?:处理|解决)(?:了|得)?(?:吗|没|怎么样)|怎么样了|有(?:没有)?结果|进展|后续|怎么处理|谁负责|赔偿|调查|追责"
@@ -206,7 +210,8 @@ def _guard(rule: str, text: str, start: int, end: int) -> str | None:
         return "context"
     if _HEARSAY.search(before):
         return "hearsay"
-    if _HYPOTHETICAL.search(before) or "的话" in after[:8] or after.startswith(_GENERIC_WHEN):
+    if (_HYPOTHETICAL.search(before) or "的话" in after[:8] or after.startswith(_GENERIC_WHEN)
+            or _WHAT_IF_AFTER.search(after[:12])):
         return "hypothetical"
     if _REFERENCE_AFTER.search(after) or _GENERAL_QUESTION.search(after):
         return "reference"
