@@ -9,6 +9,7 @@ budget). The fitted weights are plain arrays, so they can be cached with ``numpy
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,8 +55,10 @@ class IntentModel:
     def save(self, path: Path) -> None:
         """Write the weights to ``path`` (.npz); atomic so concurrent workers never see half."""
         vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        tmp = path.with_name(f".{path.name}.{id(self)}.tmp.npz")
-        np.savez(tmp, intents=np.array(self.intents), vocabulary=np.array(vocab), idf=self.idf,
+        # the vocabulary as one UTF-8 blob: a numpy string array pads every entry to the longest
+        blob = np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, intents=np.array(self.intents), vocabulary=blob, idf=self.idf,
                  weights=self.weights, intercept=self.intercept)
         tmp.replace(path)
 
@@ -63,7 +66,7 @@ class IntentModel:
     def load(cls, path: Path) -> IntentModel:
         """Read weights written by :meth:`save`."""
         with np.load(path, allow_pickle=False) as data:
-            vocab = data["vocabulary"].tolist()
+            vocab = data["vocabulary"].tobytes().decode("utf-8").split("\n")
             return cls(
                 intents=data["intents"].tolist(),
                 vocabulary={f: i for i, f in enumerate(vocab)},
@@ -97,7 +100,7 @@ def train(docs: list[list[str]], labels: list[str], c: float = C) -> IntentModel
     vocab_list = sorted(df)
     vocabulary = {f: i for i, f in enumerate(vocab_list)}
     n = len(docs)
-    idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in vocab_list])
+    idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in vocab_list], dtype=np.float32)
     x = _matrix(docs, vocabulary, idf)
     intents = sorted(set(labels))
     y = np.array([intents.index(label) for label in labels])
@@ -113,6 +116,7 @@ def train(docs: list[list[str]], labels: list[str], c: float = C) -> IntentModel
         intents=intents,
         vocabulary=vocabulary,
         idf=idf,
-        weights=np.ascontiguousarray(clf.coef_.T),
-        intercept=clf.intercept_.copy(),
+        # float32 halves the file and the memory; the scores it changes are below 1e-6
+        weights=np.ascontiguousarray(clf.coef_.T, dtype=np.float32),
+        intercept=clf.intercept_.astype(np.float32),
     )

@@ -48,6 +48,15 @@ def cache_key(data_files: list[Path]) -> str:
     return digest.hexdigest()[:24]
 
 
+_KEEP = 3  # model files kept per cache directory (the newest); older data/code versions go
+
+
+def _prune(directory: Path) -> None:
+    models = sorted(directory.glob("intent-model-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in models[_KEEP:]:
+        stale.unlink(missing_ok=True)
+
+
 def load_or_train(key: str, train: Callable[[], IntentModel]) -> IntentModel:
     """Load the model cached under ``key``, or call ``train`` and cache what it returns."""
     path = cache_dir() / f"intent-model-{key}.npz"
@@ -60,6 +69,7 @@ def load_or_train(key: str, train: Callable[[], IntentModel]) -> IntentModel:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)
+        _prune(path.parent)
     except OSError as exc:
         log.warning("could not cache the NLU model in %s: %s", path.parent, exc)
     return model
