@@ -24,6 +24,8 @@ MUST_FIRE = {
     "点梯关人了 快来": "trapped_in_lift",
     "電梯困人了": "trapped_in_lift",
     "stuck in the lift": "trapped_in_lift",
+    "困电梯": "trapped_in_lift",
+    "有人困咗喺电梯": "trapped_in_lift",
     "楼上著火了": "fire",
     "fire in building 3": "fire",
     "楼下冒浓烟了": "smoke",
