@@ -35,8 +35,8 @@ def _celery_argv(role: str) -> list[str]:
 
 
 def _web_argv(host: str, port: int, workers: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "4", "--bind",
-            f"{host}:{port}", "--access-logfile", "-", "wsgi:app"]
+    return [sys.executable, "-m", "gunicorn", "--config", "python:core.gunicorn_conf", "--workers", str(workers),
+            "--threads", "4", "--bind", f"{host}:{port}", "--access-logfile", "-", "wsgi:app"]
 
 
 def cmd_up(args) -> int:

@@ -56,6 +56,7 @@ class Config:
     max_upload_bytes: int = 5 * 1024 * 1024       # LINLI_MAX_UPLOAD_BYTES
     trusted_proxies: int = 0                      # LINLI_TRUSTED_PROXIES: reverse-proxy hops before the app
     relay_lease_seconds: int = 60                 # LINLI_RELAY_LEASE_SECONDS: a dead relay's events wait this long
+    rasa_url: str | None = None                   # RASA_URL: read by nlu itself; here so /healthz can say so
     extra: dict = field(default_factory=dict)     # test-only knobs
 
     @property
@@ -104,7 +105,7 @@ _ENV_NAMES = {
     "wecom_token": "WECOM_TOKEN", "wecom_encoding_aes_key": "WECOM_ENCODING_AES_KEY",
     "bot_messages_per_minute": "LINLI_BOT_RATE_LIMIT", "bot_turn_retention_days": "LINLI_BOT_TURN_RETENTION_DAYS",
     "relay_lease_seconds": "LINLI_RELAY_LEASE_SECONDS", "subscribe_templates_file": "WECHAT_SUBSCRIBE_TEMPLATES",
-    "trusted_proxies": "LINLI_TRUSTED_PROXIES",
+    "trusted_proxies": "LINLI_TRUSTED_PROXIES", "rasa_url": "RASA_URL",
 }
 
 

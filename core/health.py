@@ -43,4 +43,4 @@ def report(services) -> tuple[dict, bool]:
     status = "ok" if healthy and all(c["ok"] for c in components.values()) else ("degraded" if healthy else "down")
     return {"status": status, "components": components,
             "backend": {"store": components["store"].get("backend"), "redis": redis_info["backend"],
-                        "nlu": "rasa" if services.config.extra.get("rasa_url") else "builtin"}}, healthy
+                        "nlu": "rasa" if services.config.rasa_url else "builtin"}}, healthy
