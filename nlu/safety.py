@@ -153,7 +153,9 @@ _LONG_AGO = re.compile(r"^(?:过)?(?:了)?(?:好|十|几|多|一|两|三|\d)+(?:
 _GENERIC_WHEN = ("的时候", "时候", "时")  # 燃气泄漏的时候能不能开灯: a situation, not an event
 # 着火怎么办 asks what one should do (着火了怎么办 reports a fire: 了 says it happened);
 # 火灾隐患 / 困人测试 name a risk or a drill
-_WHAT_IF_AFTER = re.compile(r"^(?:怎么办|咋办|咋整|怎么处理|该怎么|要怎么|会怎样|怎么逃)|^的?(?:隐患|风险)|测试|演练|演习|培训")
+_WHAT_IF_AFTER = re.compile(
+    r"^(?:怎么办|咋办|咋整|怎么处理|(?:应)?该(?:怎么|如何)|要怎么|会怎样|怎么逃)|^的?(?:隐患|风险)|自救|测试|演练|演习|培训"
+)
 _REFERENCE_AFTER = re.compile(
     r"^(?:的)?(?:事|那件事|那事|事情|那次|的问题|问题|事件|情况)"
     r"|(?:处理|解决)(?:了|得)?(?:吗|没|怎么样)|怎么样了|有(?:没有)?结果|进展|后续|怎么处理|谁负责|赔偿|调查|追责"
@@ -208,9 +210,10 @@ def _guard(rule: str, text: str, start: int, end: int) -> str | None:
     rule_guard = _RULE_GUARDS.get(rule)
     if rule_guard and rule_guard.search(text):
         return "context"
-    if _HEARSAY.search(before):
+    # a condition or a rumour governs what follows it closely, not a whole long message
+    if _HEARSAY.search(before[-20:]):
         return "hearsay"
-    if (_HYPOTHETICAL.search(before) or "的话" in after[:8] or after.startswith(_GENERIC_WHEN)
+    if (_HYPOTHETICAL.search(before[-12:]) or "的话" in after[:8] or after.startswith(_GENERIC_WHEN)
             or _WHAT_IF_AFTER.search(after[:12])):
         return "hypothetical"
     if _REFERENCE_AFTER.search(after) or _GENERAL_QUESTION.search(after):
