@@ -49,6 +49,7 @@ class Config:
     subscribe_templates_file: str | None = None   # WECHAT_SUBSCRIBE_TEMPLATES: JSON mapping for subscribe messages
     bot_messages_per_minute: int = 20             # LINLI_BOT_RATE_LIMIT: per person and channel
     bot_turn_retention_days: int = 90             # LINLI_BOT_TURN_RETENTION_DAYS: conversation log
+    dialog_timeout_seconds: int = 1800            # LINLI_DIALOG_TIMEOUT: a silent conversation's form is dropped
     public_base_url: str = "http://127.0.0.1:5000"  # LINLI_PUBLIC_URL: links in staff text cards
     token_ttl_seconds: int = 7 * 24 * 3600        # LINLI_TOKEN_TTL
     default_locale: str = "zh_CN"                 # LINLI_LOCALE
@@ -74,6 +75,8 @@ class Config:
                 raise RuntimeError(f"{_ENV_NAMES[name]} must be 43 characters of base64 (32 bytes)")
         if self.trusted_proxies < 0:
             raise RuntimeError("LINLI_TRUSTED_PROXIES must be a number of proxy hops (0 or more)")
+        if self.dialog_timeout_seconds <= 0:
+            raise RuntimeError("LINLI_DIALOG_TIMEOUT must be a number of seconds above 0")
         if not self.is_production:
             return
         problems = []
@@ -104,6 +107,7 @@ _ENV_NAMES = {
     "wechat_token": "WECHAT_TOKEN", "wechat_encoding_aes_key": "WECHAT_ENCODING_AES_KEY",
     "wecom_token": "WECOM_TOKEN", "wecom_encoding_aes_key": "WECOM_ENCODING_AES_KEY",
     "bot_messages_per_minute": "LINLI_BOT_RATE_LIMIT", "bot_turn_retention_days": "LINLI_BOT_TURN_RETENTION_DAYS",
+    "dialog_timeout_seconds": "LINLI_DIALOG_TIMEOUT",
     "relay_lease_seconds": "LINLI_RELAY_LEASE_SECONDS", "subscribe_templates_file": "WECHAT_SUBSCRIBE_TEMPLATES",
     "trusted_proxies": "LINLI_TRUSTED_PROXIES", "rasa_url": "RASA_URL",
 }

@@ -30,7 +30,7 @@ from . import formflow, policies, understand
 from .elderly import elderly_mode
 from .forms import FORM_OF_INTENT
 from .replies import Reply
-from .tracker import DEFAULT_TIMEOUT_SECONDS, TrackerStore
+from .tracker import TrackerStore
 from .turn import Turn
 
 log = logging.getLogger("linli.bot")
@@ -54,17 +54,14 @@ class DialogManager:
     """``handle(inbound) -> [OutboundMessage]``; one instance per process is enough.
 
     ``parse`` replaces the NLU (unit tests); the inactivity timeout comes from
-    ``timeout_seconds``, else the ``dialog_timeout_seconds`` setting, else 30 minutes.
+    ``timeout_seconds``, else ``LINLI_DIALOG_TIMEOUT`` (30 minutes unless set).
     """
 
     def __init__(self, services, parse: Callable[[str, str], dict] | None = None,
                  timeout_seconds: int | None = None):
         self.services = services
         self.parse = parse or _nlu_parse
-        config = services.config
-        timeout = (timeout_seconds or getattr(config, "dialog_timeout_seconds", None)
-                   or config.extra.get("dialog_timeout_seconds") or DEFAULT_TIMEOUT_SECONDS)
-        self.trackers = TrackerStore(services, int(timeout))
+        self.trackers = TrackerStore(services, timeout_seconds)
 
     def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         lock = self.trackers.lock(inbound.channel, inbound.user_key)

@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from core import clock
 
-DEFAULT_TIMEOUT_SECONDS = 30 * 60
 MARKER_SECONDS = 24 * 3600          # how long we remember that a form was abandoned
 LOCK_SECONDS = 10                   # a turn never takes this long; the lock frees itself after
 LOCK_WAIT_SECONDS = 4               # WeChat gives 5 s for the whole reply
@@ -97,9 +96,10 @@ class Tracker:
 class TrackerStore:
     """Load and save trackers; ``lock`` serialises two turns of one conversation."""
 
-    def __init__(self, services, timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS):
+    def __init__(self, services, timeout_seconds: int | None = None):
         self.services = services
-        self.timeout = timedelta(seconds=timeout_seconds)
+        # ``LINLI_DIALOG_TIMEOUT`` unless a caller (a test) names its own
+        self.timeout = timedelta(seconds=timeout_seconds or services.config.dialog_timeout_seconds)
 
     def _key(self, kind: str, channel: str, user_key: str) -> str:
         return self.services.key("bot", kind, channel, user_key)

@@ -2,13 +2,17 @@
 remembering (without its content) a form that was abandoned."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 import time_machine
 
 from bot.dialog import tracker as tracker_module
+from bot.dialog.manager import DialogManager
 from bot.dialog.tracker import Tracker, TrackerStore
 from core import clock
+from core.config import load_config
 
 
 def test_a_saved_tracker_is_loaded_back(services):
@@ -44,6 +48,29 @@ def test_a_form_left_longer_than_the_timeout_is_dropped_and_named(services):
         traveller.shift(timedelta(minutes=31))
         expired = store.load("wechat_oa", "o-1")
     assert (expired.form, expired.slots, expired.expired_form) == (None, {}, "complaint")
+
+
+def test_linli_dialog_timeout_is_read_from_the_environment_and_must_be_positive(monkeypatch):
+    monkeypatch.setenv("LINLI_DIALOG_TIMEOUT", "600")
+    assert load_config().dialog_timeout_seconds == 600
+    monkeypatch.setenv("LINLI_DIALOG_TIMEOUT", "0")
+    with pytest.raises(RuntimeError, match="LINLI_DIALOG_TIMEOUT"):
+        load_config()
+
+
+def test_the_dialog_manager_drops_forms_after_the_configured_timeout(services, monkeypatch):
+    monkeypatch.setattr(services, "config", replace(services.config, dialog_timeout_seconds=600))
+    manager = DialogManager(services, parse=lambda text, locale: {})
+    assert manager.trackers.timeout == timedelta(minutes=10)
+    store = TrackerStore(services)
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        tracker = store.load("wechat_oa", "o-1")
+        tracker.start_form("repair")
+        store.save(tracker)
+        traveller.shift(timedelta(minutes=9))
+        assert manager.trackers.load("wechat_oa", "o-1").form == "repair"
+        traveller.shift(timedelta(minutes=2))
+        assert manager.trackers.load("wechat_oa", "o-1").expired_form == "repair"
 
 
 def test_redis_expiry_keeps_only_the_name_of_the_abandoned_form(services):
