@@ -17,6 +17,7 @@ from core import clock
 from core.roles import DISPATCHER
 from core.store import DuplicateKey
 
+from ..handoff_relay import code_of
 from . import outbox
 
 OPEN = "open"
@@ -57,6 +58,8 @@ def open_handoff(services, person: dict | None, inbound, reason: str, summary: d
     """Open (or find the open) hand-off of this conversation; returns ``(doc, created)``.
 
     ``recipients`` defaults to the community's dispatchers; an emergency names its own.
+    The page carries the hand-off's ``code``: staff take it over with ``接待 <code>``
+    (:mod:`bot.handoff_relay`).
     """
     if kind == HUMAN:
         existing = open_handoff_for(services, inbound.channel, inbound.user_key)
@@ -77,5 +80,5 @@ def open_handoff(services, person: dict | None, inbound, reason: str, summary: d
             outbox.event(store, community_id=community_id, type_=f"handoff.{kind}", workflow="handoff",
                          record=doc, recipients=recipients,
                          data={"name": doc["person_name"] or inbound.user_key[-6:], "text": doc["text"][:100],
-                               **(data or {})})
+                               "code": code_of(doc), **(data or {})})
     return doc, True

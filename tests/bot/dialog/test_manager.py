@@ -2,9 +2,11 @@
 way to storing an emergency, locks, hand-offs held by staff, events, languages."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from bot import pipeline
+from bot import pipeline, staff_commands
 from bot.actions import emergency as emergency_action
 from bot.actions import handoff
 from bot.dialog import policies
@@ -14,6 +16,7 @@ from bot.dialog.tracker import TrackerStore
 from bot.messages import EVENT, IMAGE, LOCATION, VOICE, InboundMessage, Location
 from core import clock
 from core.errors import ValidationFailed
+from notifications.render import make_renderer
 from workflows.repair import service as repair_service
 
 CHANNEL = "json"
@@ -213,6 +216,21 @@ def test_asking_for_a_person_tells_the_dispatchers_once(services, world, talk):
     [page] = outbox_of(services, "handoff.human")
     assert page["recipients"] == [world.id("dispatcher")]
     assert page["data"]["name"] == "张业主"
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_the_hand_off_notice_tells_staff_the_wecom_command_that_takes_it(services, world, talk, locale):
+    talk("owner", "转人工")
+    [doc] = all_of(services, "handoffs")
+    [page] = outbox_of(services, "handoff.human")
+    dispatcher = {**world.people["dispatcher"], "locale": locale}
+    body = make_renderer(services.config.public_base_url)(page, dispatcher).body
+    command = re.search(r"接待 \w+", body).group(0)
+    assert command == f"接待 {doc['_id'][-6:]}"
+    inbound = InboundMessage(channel="wecom", user_key="wecom-dispatcher", person_id=world.id("dispatcher"),
+                             text=command, locale=locale)
+    staff_commands.respond(services, inbound)
+    assert services.store.collection("handoffs").get(doc["_id"])["staff_id"] == world.id("dispatcher")
 
 
 def test_while_staff_hold_the_hand_off_what_the_person_writes_goes_to_them(services, world, talk):
