@@ -68,15 +68,21 @@ def _validate(model: type[BaseModel], data: Any) -> BaseModel:
         raise ValidationFailed("error.validation_failed", details={"fields": problems})
 
 
+def parse_json(data: bytes) -> Any:
+    """A request body as JSON; anything else is a 400 — including JSON nested deeper than
+    the parser's recursion limit (``[[[[…`` a few thousand deep), which raises RecursionError."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):   # UnicodeDecodeError is a ValueError
+        raise BadRequest("error.json_malformed")
+
+
 def _read_json() -> Any:
     if not request.data:
         return {}
     if not request.is_json:
         raise BadRequest("error.json_required")
-    try:
-        return json.loads(request.get_data(as_text=False))
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("error.json_malformed")
+    return parse_json(request.get_data(as_text=False))
 
 
 def _bearer() -> str | None:

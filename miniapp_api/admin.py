@@ -6,17 +6,15 @@ community; the platform admin names one with ``?community_id=``.
 """
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import directory, i18n
-from core.api import current_actor, endpoint, locale, page_response, services
+from core.api import current_actor, endpoint, locale, page_response, parse_json, services
 from core.directory.csv_table import ImportRejected
 from core.directory.people import CARE_EDITORS
 from core.directory.scope import BINDING_DECIDERS, DIRECTORY_ADMINS, PEOPLE_READERS, PREMISES_READERS
-from core.errors import BadRequest, NotFound, UnsupportedMedia, ValidationFailed
+from core.errors import NotFound, UnsupportedMedia, ValidationFailed
 from core.roles import PLATFORM_ADMIN
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
@@ -184,10 +182,7 @@ def create_place(body: PlaceIn, query: Scoped):
 def _csv_upload() -> bytes | str:
     """The CSV of an import request: a text/csv body, a JSON {"csv": ...} or a form file."""
     if request.is_json:
-        try:
-            data = json.loads(request.get_data())
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("error.json_malformed")
+        data = parse_json(request.get_data())
         try:
             return ImportIn.model_validate(data).csv
         except ValueError:
