@@ -121,7 +121,7 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
             if query is not None:
                 kwargs["query"] = _validate(query, request.args.to_dict())
             if idempotent and request.headers.get("Idempotency-Key"):
-                return _idempotent(view, kwargs)
+                return _idempotent(view, kwargs, status)
             return _respond(view(**kwargs), status)
 
         bp.add_url_rule(rule, view.__name__, wrapper, methods=list(methods))
@@ -142,7 +142,7 @@ def _respond(result, default_status: int):
     return jsonify(payload), code
 
 
-def _idempotent(view: Callable, kwargs: dict):
+def _idempotent(view: Callable, kwargs: dict, default_status: int):
     svc = services()
     key_text = request.headers["Idempotency-Key"].strip()
     if not 1 <= len(key_text) <= 200:
@@ -161,7 +161,8 @@ def _idempotent(view: Callable, kwargs: dict):
         response.headers["Idempotent-Replayed"] = "true"
         return response, stored["status"]
     try:
-        response, code = _respond(view(**kwargs), 201)
+        # the view's declared status, as without the key: a retry must not change the answer
+        response, code = _respond(view(**kwargs), default_status)
     except BaseException:
         svc.redis.delete(key)
         raise

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import pytest
 
+from bot.messages import OutboundMessage
+
 DEEP = 100_000      # far past the JSON parser's recursion limit, far under the body limit
+
+
+class Echo:
+    """A stand-in dialog manager (the pipeline's ``dialog_factory`` seam): no NLU needed."""
+
+    def __init__(self, services):
+        pass
+
+    def handle(self, inbound):
+        return [OutboundMessage(text=f"echo {inbound.text}")]
+
+
+@pytest.fixture
+def config_overrides(config_overrides):
+    return {**config_overrides, "extra": {**config_overrides["extra"], "dialog_factory": Echo}}
 
 
 def assert_envelope(response, status: int) -> dict:
@@ -26,3 +43,23 @@ def test_a_deeply_nested_json_import_is_a_400_not_a_500(world):
     response = world.call("POST", "admin", "/api/v1/admin/import/houses", data="[" * DEEP + "]" * DEEP,
                           content_type="application/json")
     assert assert_envelope(response, 400)["code"] == "bad_request"
+
+
+def test_an_idempotency_key_does_not_change_the_declared_status(world):
+    """POST /bot/messages answers 200; with an Idempotency-Key it answered 201 (the status
+    of a create), which its OpenAPI entry does not declare."""
+    plain = world.call("POST", "owner", "/api/v1/bot/messages", json={"text": "你好"})
+    keyed = world.call("POST", "owner", "/api/v1/bot/messages", json={"text": "再见"},
+                       headers={"Idempotency-Key": "k-1"})
+    replayed = world.call("POST", "owner", "/api/v1/bot/messages", json={"text": "再见"},
+                          headers={"Idempotency-Key": "k-1"})
+    assert plain.status_code == keyed.status_code == replayed.status_code == 200
+    assert keyed.get_json() == replayed.get_json() == {"replies": [{"text": "echo 再见"}]}
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+
+
+def test_an_idempotent_create_still_answers_201(world):
+    body = {"number": "9", "units": 1, "floors": 3}
+    first = world.call("POST", "admin", "/api/v1/admin/buildings", json=body, headers={"Idempotency-Key": "b-9"})
+    again = world.call("POST", "admin", "/api/v1/admin/buildings", json=body, headers={"Idempotency-Key": "b-9"})
+    assert first.status_code == again.status_code == 201 and first.get_json() == again.get_json()
