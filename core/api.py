@@ -23,6 +23,9 @@ from . import auth, i18n
 from .errors import BadRequest, Conflict, Forbidden, ValidationFailed
 
 API_PREFIX = "/api/v1"
+# query parameters every request may carry, read before any view (core.app negotiates the
+# locale from ``?lang=``): never a view's own field, so never "extra" to its query model
+GLOBAL_QUERY_PARAMS = frozenset({"lang"})
 
 
 @dataclass
@@ -119,7 +122,8 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
             if body is not None:
                 kwargs["body"] = _validate(body, _read_json())
             if query is not None:
-                kwargs["query"] = _validate(query, request.args.to_dict())
+                kwargs["query"] = _validate(query, {name: value for name, value in request.args.items()
+                                                    if name not in GLOBAL_QUERY_PARAMS})
             if idempotent and request.headers.get("Idempotency-Key"):
                 return _idempotent(view, kwargs, status)
             return _respond(view(**kwargs), status)

@@ -63,3 +63,14 @@ def test_an_idempotent_create_still_answers_201(world):
     first = world.call("POST", "admin", "/api/v1/admin/buildings", json=body, headers={"Idempotency-Key": "b-9"})
     again = world.call("POST", "admin", "/api/v1/admin/buildings", json=body, headers={"Idempotency-Key": "b-9"})
     assert first.status_code == again.status_code == 201 and first.get_json() == again.get_json()
+
+
+def test_the_global_lang_parameter_is_not_an_unknown_field_of_a_strict_query(world):
+    """``?lang=`` picks the language of every response; the inbox's query model forbids
+    unknown fields and answered 422 to it."""
+    assert world.call("GET", "owner", "/api/v1/inbox?lang=en").status_code == 200
+    error = assert_envelope(world.call("GET", "owner", "/api/v1/inbox?lang=en&limit=0"), 422)
+    assert [f["field"] for f in error["details"]["fields"]] == ["limit"]
+    assert error["message"] == "Some fields are not valid; please check and try again."
+    still_strict = assert_envelope(world.call("GET", "owner", "/api/v1/inbox?colour=red"), 422)
+    assert [f["field"] for f in still_strict["details"]["fields"]] == ["colour"]
