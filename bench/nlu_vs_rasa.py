@@ -26,6 +26,7 @@ server process (and any children) after the run. The script prints figures, not 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -206,6 +207,16 @@ def builtin_parse_with_rasa(engine, url: str, fallbacks: list[str]) -> Callable[
     return run
 
 
+def data_fingerprint(test_path: Path) -> dict[str, str]:
+    """Short sha256 of every file either engine reads, to name the data version in the output.
+
+    Other people edit nlu.yml while a 20-minute Rasa training runs; a change mid-run would
+    mean the two engines learned from different files.
+    """
+    files = [DEFAULT_NLU, test_path, *sorted((ROOT / "nlu" / "data" / "dict").glob("*"))]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest()[:12] for f in files}
+
+
 # --- scoring and the table -------------------------------------------------------------------
 
 
@@ -281,8 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     train_s: dict[str, float | None] = {"built-in": None, "Rasa DIET": None}
 
     with tempfile.TemporaryDirectory(prefix="linli-nlu-bench-") as tmp:
+        data_before = data_fingerprint(args.test)
         print("loading" if args.skip_train else "training", "the built-in engine ...", flush=True)
         engine, train_s["built-in"] = train_builtin(None if args.skip_train else Path(tmp))
+        # Right after training: the child inherits LINLI_NLU_CACHE_DIR and must find the model
+        # trained above under the same cache key, which hashes the data and the engine's code.
+        rss = measure_builtin_rss(args.test)
         if not (args.skip_train or args.rasa_url):
             print("training Rasa (scripts/rasa.sh train) ...", flush=True)
             train_s["Rasa DIET"] = train_rasa()
@@ -291,8 +306,6 @@ def main(argv: list[str] | None = None) -> int:
 
         examples = evaluate.load_examples(args.test)
         print(f"{len(examples)} test examples from {args.test}", flush=True)
-        # The child inherits LINLI_NLU_CACHE_DIR, so it loads the model trained above.
-        rss = measure_builtin_rss(args.test)
 
         columns: dict[str, dict] = {}
         columns["built-in"] = score("built-in", builtin_parse(engine), examples, args.details)
@@ -303,9 +316,8 @@ def main(argv: list[str] | None = None) -> int:
             columns["Rasa DIET"] = score("Rasa DIET", raw_rasa_parse(url), examples, args.details)
             columns["Rasa DIET"]["memory_mb"] = tree_rss_kb(pid) / 1024 if pid else None
             if not args.no_safety_net:
-                columns["Rasa + safety net"] = score(
-                    "Rasa + safety net", builtin_parse_with_rasa(engine, url, fallbacks), examples, args.details
-                )
+                with_net = builtin_parse_with_rasa(engine, url, fallbacks)
+                columns["Rasa + safety net"] = score("Rasa + safety net", with_net, examples, args.details)
 
         if args.rasa_url:
             score_rasa(args.rasa_url, args.rasa_pid)
@@ -329,6 +341,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if "Rasa + safety net" in columns:
         print(f"'Rasa + safety net' messages that fell back to the built-in classifier: {len(fallbacks)}")
+    print("data: " + ", ".join(f"{name} {digest}" for name, digest in data_before.items()))
+    if data_fingerprint(args.test) != data_before:
+        print("WARNING: the training or test data changed during the run; the engines may have "
+              "trained on different versions. Run again.")
+        return 1
     return 0
 
 
