@@ -341,6 +341,11 @@ class CaseService:
             raise NotFound("error.case_not_found")
         return case
 
+    def whole_queue(self, actor: Actor, scope: str | None) -> bool:
+        """Does this list show the caller the whole community queue (queue roles, no
+        ``?scope=`` or ``all``)?"""
+        return actor.is_staff and actor.has(*self.policy.queue_roles) and scope in (None, "all")
+
     def queue_filter(self, actor: Actor, scope: str | None, states: list[str]) -> dict | None:
         """The caller's work queue as a filter within their community, or ``None`` when they
         have no queue here (then :meth:`list` shows the cases they reported or joined).
@@ -350,7 +355,7 @@ class CaseService:
         says otherwise) or ``pool`` (the unclaimed cases of their trades). Every field used
         must be covered by an index of the workflow's collection.
         """
-        if actor.is_staff and actor.has(*self.policy.queue_roles) and scope in (None, "all"):
+        if self.whole_queue(actor, scope):
             return {"state": {"$in": states}} if states else {}
         if actor.is_staff and self.policy.handler_role and actor.has(self.policy.handler_role):
             if scope == "pool":

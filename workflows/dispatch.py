@@ -129,33 +129,39 @@ def capacity_lock(services, community_id: str, person_id: str):
     return locked(services, "dispatch", "load", community_id, person_id)
 
 
-def find_handler(store, community_id: str, person_id: str | None, role: str = TECHNICIAN) -> dict:
-    """The named person if they are an active handler of this community; 422 otherwise."""
+def find_handler(store, community_id: str, person_id: str | None,
+                 roles: str | tuple[str, ...] = TECHNICIAN) -> dict:
+    """The named person if they are an active handler (staff holding one of ``roles``) of
+    this community; 422 otherwise."""
+    roles = (roles,) if isinstance(roles, str) else roles
     person = store.collection("people").get(person_id) if isinstance(person_id, str) and person_id else None
     if (person is None or person.get("community_id") != community_id or not person.get("active", True)
-            or person.get("kind") != "staff" or role not in person.get("roles", [])):
+            or person.get("kind") != "staff" or not set(roles) & set(person.get("roles", []))):
         raise ValidationFailed("error.assignee_invalid")
     return person
 
 
-def pick_round_robin(services, collection: str, community_id: str, trade: str, open_states,
-                     default_cap: int = DEFAULT_CAP, exclude: tuple[str, ...] = ()) -> dict | None:
-    """The next handler for an automatic assignment, or ``None`` when all are at their cap.
+def pick_round_robin(services, collection: str, community_id: str, trade: str | None, open_states,
+                     default_cap: int = DEFAULT_CAP, exclude: tuple[str, ...] = (), role: str = TECHNICIAN,
+                     capped: bool = True) -> dict | None:
+    """The next handler for an automatic assignment, or ``None`` when all are at their cap
+    (or there is nobody with ``role``, and ``trade`` when given).
 
     Fewest open cases first; among equally loaded handlers a rotating pointer in Redis
     picks, so a quiet day still spreads cases instead of always choosing the same person.
+    ``capped=False`` ignores workload caps: an emergency goes to someone whatever their load.
     """
     store = services.store
     loads = []
-    for person in handlers(store, community_id, trade):
+    for person in handlers(store, community_id, trade, role):
         if person["_id"] in exclude:
             continue
         load = open_load(store, collection, community_id, person["_id"], open_states)
-        if load < cap_of(person, default_cap):
+        if not capped or load < cap_of(person, default_cap):
             loads.append((load, person))
     if not loads:
         return None
     lowest = min(load for load, _ in loads)
     tied = [person for load, person in loads if load == lowest]
-    turn = services.redis.incr(services.key("dispatch", "rr", collection, community_id, trade))
+    turn = services.redis.incr(services.key("dispatch", "rr", collection, community_id, trade or role))
     return tied[(turn - 1) % len(tied)]

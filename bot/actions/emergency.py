@@ -2,12 +2,16 @@
 
 Stop-gap, in this order, all before the person gets the reply:
 
-1. the most urgent repair the repairs service can take, reported by the person (or by
-   the system for someone unknown): the category follows the danger — a lift with people
-   inside is ``elevator`` and a gas smell ``gas`` (both urgent and dispatched at once to a
-   technician of that trade), fire or smoke ``smoke_detector``; anything medical is
-   ``other``, because no repair category fits a fall. The description starts with
-   【紧急求助】 and carries the person's words;
+1. an **emergency repair** (``SERVICE.raise_emergency``: the emergency priority, which the
+   public create API cannot ask for), reported by the person (or by the system for someone
+   unknown). It is given at once to a security person of the duty room (round robin; the
+   desk and the manager when nobody is on duty), escalates to the manager after 5 minutes
+   and reminds the duty room every 5 minutes until someone accepts it (the table is in
+   :mod:`workflows.repair.catalogue`). The category follows the danger — a lift with people
+   inside is ``elevator``, a gas smell ``gas``, fire or smoke ``smoke_detector`` (each also
+   calls the technicians of that trade); anything medical is ``other``, because no repair
+   category fits a fall. The description starts with 【紧急求助】 and carries the person's
+   words;
 2. an ``emergency`` hand-off (collection ``handoffs``) — stored even when step 1 fails
    or there is no community at all, so an alert is never lost — whose outbox event pages
    the duty room (security), the dispatchers and the manager, plus the grid worker for an
@@ -100,7 +104,7 @@ def _record_case(services, person, inbound, parse, community_id: str, text: str,
     code = category_for(parse, text)
     data = {"category": code, "location": _location(services, person, code, inbound),
             "description": f"{MARK}{text or inbound.channel}"[:2000], "channel": inbound.channel}
-    return SERVICE.create(services, actor, data).case
+    return SERVICE.raise_emergency(services, actor, data)
 
 
 def recent(raised: dict | None) -> bool:

@@ -12,8 +12,23 @@ resolved; both warn the handler at 75 % of the window and escalate to the manage
 | normal   | every other category                                         | 2 h     | 48 h     |
 
 Urgent is what stops people living normally or is dangerous: a lift that does not run,
-a burst or leaking water pipe, gas, no electricity. (A lift with people inside is an
-emergency, not a repair — the bot routes that elsewhere.)
+a burst or leaking water pipe, gas, no electricity.
+
+**Emergency** is not a category's priority: no report can ask for it. Only trusted service
+code gives it (:meth:`~workflows.repair.service.RepairService.raise_emergency`: the bot's
+safety net for a fall, a person trapped in a lift, a gas smell, fire), whatever the category.
+It is dispatched at once to the duty room (security staff) and has its own alarm ladder:
+
+| step                         | when (from the report)      | who is paged                                      |
+|------------------------------|-----------------------------|---------------------------------------------------|
+| alert                        | at once                     | the security person it is assigned to (round robin), or the desk and the manager when no security staff is active; technicians of the category's trade for a facility emergency (lift, gas, fire) |
+| response warning             | 2 min 30 s (50 %)           | the assignee and the dispatchers                  |
+| response deadline: escalate  | 5 min                       | the manager                                       |
+| reminder, repeated           | 10 min, then every 5 min    | the assignee, all security staff, the dispatchers and the manager — until someone accepts |
+| completion warning           | 1 h (50 %)                  | the assignee                                      |
+| completion deadline          | 2 h                         | the manager                                       |
+
+A new holder (transfer, return and re-dispatch) gets a fresh 5-minute response window.
 
 The intake form of each category follows Open311 GeoReport v2 service definitions, so the
 mini-program draws its forms from :func:`service_definitions` instead of hard-coding them.
@@ -26,8 +41,10 @@ from datetime import timedelta
 from core import i18n
 
 URGENT, HIGH, NORMAL = "urgent", "high", "normal"
+EMERGENCY = "emergency"
 HOME, PUBLIC = "home", "public"
 BOTH = (HOME, PUBLIC)
+WARN_AT = 0.75  # share of a window after which the handler is warned
 
 
 @dataclass(frozen=True)
@@ -35,14 +52,18 @@ class Priority:
     name: str
     respond: timedelta
     complete: timedelta
+    warn_at: float = WARN_AT
+    remind_every: timedelta | None = None   # repeat the alarm, once the response is overdue, until accepted
 
 
+# what a report gets from its category (the public categories endpoint lists these)
 PRIORITIES = {
     URGENT: Priority(URGENT, timedelta(minutes=15), timedelta(hours=4)),
     HIGH: Priority(HIGH, timedelta(hours=1), timedelta(hours=24)),
     NORMAL: Priority(NORMAL, timedelta(hours=2), timedelta(hours=48)),
 }
-WARN_AT = 0.75  # share of a window after which the handler is warned
+EMERGENCY_PRIORITY = Priority(EMERGENCY, timedelta(minutes=5), timedelta(hours=2), warn_at=0.5,
+                              remind_every=timedelta(minutes=5))
 
 
 @dataclass(frozen=True)
@@ -85,6 +106,11 @@ def category(code: str) -> Category | None:
 
 def priority_of(code: str) -> Priority:
     return PRIORITIES[CATEGORIES[code].priority]
+
+
+def priority_named(name: str) -> Priority:
+    """Any priority a case may carry, the emergency one included."""
+    return EMERGENCY_PRIORITY if name == EMERGENCY else PRIORITIES[name]
 
 
 def service_definitions(locale: str) -> list[dict]:

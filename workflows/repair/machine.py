@@ -9,11 +9,17 @@ resolved --confirm--> confirmed --rate--> closed;  resolved --rate--> closed
 resolved --auto_close (N days, no answer)--> closed;  confirmed --close (N days, no rating)--> closed
 resolved/confirmed/closed --reopen (within 7 days of resolution, reason)--> reopened --assign/accept--> ...
 before on_site --cancel--> cancelled
+emergency: submitted --alert (security, round robin)--> assigned;  submitted --alert_desk (nobody)--> submitted
 ```
 
 Deadlines are absolute times kept in ``case["sla"]`` (response and completion, each with a
 warning at 75 %); every state before ``resolved`` re-arms the ones still pending, so a
 deadline that spans several states fires once, whatever happened in between.
+
+An emergency (priority ``emergency``, see :mod:`.catalogue`) has the same two deadlines on
+shorter windows, but its response deadlines fire the alarm events (``alarm_warn``,
+``alarm_escalate``) with a wider audience, and while nobody has accepted it a ``reminder``
+deadline re-arms itself: an alert nobody acknowledges keeps repeating until someone does.
 """
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ from workflows.cases import (all_of, assignee, both, join_reporter, needs, not_r
 from workflows.dispatch import GRAB, ROUND_ROBIN, cap_of, find_handler, handlers, has_capacity, load_settings
 from workflows.engine import ANY_ACTIVE, ASSIGNEE, REPORTER, Context, Deadline, State, Workflow, on
 
-from .catalogue import PRIORITIES, WARN_AT
+from .catalogue import EMERGENCY, EMERGENCY_PRIORITY, priority_named
 from .settings import DEFAULTS
 
 NAME = "repair"
@@ -42,33 +48,69 @@ WAITING_FOR_RESPONSE = ("submitted", "assigned", "transferred", "returned", "reo
 HOLDING = ("assigned", "transferred", "accepted", "on_site")   # a technician holds the ticket
 REPORT_ROLES = frozenset({RESIDENT, OWNER, SECURITY, GRID_WORKER, DISPATCHER, MANAGER})
 DESK = frozenset({DISPATCHER, MANAGER})
+# who may hold an emergency: the duty room first; the desk itself on an estate without
+# security staff; a technician of the trade for a lift or a gas leak
+EMERGENCY_HANDLERS = (SECURITY, DISPATCHER, TECHNICIAN)
+
+
+def is_emergency(case: dict) -> bool:
+    return case.get("priority") == EMERGENCY
+
+
+def routine(case: dict) -> bool:
+    return not is_emergency(case)
+
+
+def handler_roles(case: dict) -> tuple[str, ...]:
+    """Roles a person needs to be given this case."""
+    return EMERGENCY_HANDLERS if is_emergency(case) else (TECHNICIAN,)
 
 
 # ---- deadlines ---------------------------------------------------------------------------
 
 def new_sla(priority: str, start) -> dict:
     """Absolute due times for a case reported (or reopened) at ``start``."""
-    prio = PRIORITIES[priority]
+    prio = priority_named(priority)
     sla = {"fired": []}
     for name, window in (("response", prio.respond), ("completion", prio.complete)):
         sla[name] = clock.iso(start + window)
-        sla[f"{name}_warning"] = clock.iso(start + window * WARN_AT)
+        sla[f"{name}_warning"] = clock.iso(start + window * prio.warn_at)
     return sla
 
 
-def _pending(name: str):
-    """Deadline length from now (the case's ``updated_at``, which the engine sets to the
-    event time before arming) to the absolute due time; None once it has fired."""
+def _until(case: dict, due: str) -> timedelta:
+    """From now (the case's ``updated_at``, which the engine sets to the event time before
+    arming) to the absolute time ``due``."""
+    return clock.parse_iso(due) - clock.parse_iso(case["updated_at"])
+
+
+def _pending(name: str, applies=lambda case: True):
+    """The deadline ``name`` of ``case["sla"]`` for cases it ``applies`` to; None once it
+    has fired."""
     def after(case: dict):
         sla = case.get("sla") or {}
-        if name in sla.get("fired", []) or not sla.get(name):
+        if not applies(case) or name in sla.get("fired", []) or not sla.get(name):
             return None
-        return clock.parse_iso(sla[name]) - clock.parse_iso(case["updated_at"])
+        return _until(case, sla[name])
     return after
 
 
-RESPONSE = (Deadline("response_warning", _pending("response_warning"), "warn"),
-            Deadline("response", _pending("response"), "escalate"))
+def _next_reminder(case: dict):
+    """An emergency nobody has accepted: one ``remind_every`` after the response deadline,
+    then one after each reminder (a late sweep reminds once, then keeps the rhythm)."""
+    sla = case.get("sla") or {}
+    if not is_emergency(case) or not sla.get("response"):
+        return None
+    last = max(sla["response"], case.get("reminded_at") or "")   # ISO UTC text sorts as time
+    return _until(case, clock.iso(clock.parse_iso(last) + EMERGENCY_PRIORITY.remind_every))
+
+
+# an emergency's response deadlines are the same timers, firing the alarm events instead
+RESPONSE = (Deadline("response_warning", _pending("response_warning", routine), "warn"),
+            Deadline("response", _pending("response", routine), "escalate"),
+            Deadline("response_warning", _pending("response_warning", is_emergency), "alarm_warn"),
+            Deadline("response", _pending("response", is_emergency), "alarm_escalate"),
+            Deadline("reminder", _next_reminder, "remind"))
 COMPLETION = (Deadline("completion_warning", _pending("completion_warning"), "warn"),
               Deadline("completion", _pending("completion"), "escalate"))
 
@@ -96,8 +138,10 @@ STATES = (
 
 def repair_roster(store, case: dict) -> dict[str, list[str]]:
     """Dispatchers and managers of the community, plus the technicians who may grab the
-    case while it waits in the pool."""
-    ids = roster(store, case["community_id"], (DISPATCHER, MANAGER))
+    case while it waits in the pool; for an emergency also the security staff (reminders
+    page the whole duty room)."""
+    roles = (DISPATCHER, MANAGER, SECURITY) if is_emergency(case) else (DISPATCHER, MANAGER)
+    ids = roster(store, case["community_id"], roles)
     ids["pool"] = [p["_id"] for p in handlers(store, case["community_id"], case["pool"])] if case.get("pool") else []
     return ids
 
@@ -108,10 +152,15 @@ def _assignee_or_desk(case: dict) -> list[str]:
 
 def _new_ticket(case: dict) -> list[str]:
     """Round-robin tickets go straight to a technician: the desk hears only if nobody was
-    free (``to_desk``), so dispatchers are not told about work they need not touch."""
-    if case.get("dispatch_mode") == ROUND_ROBIN:
+    free (``to_desk``), so dispatchers are not told about work they need not touch. An
+    emergency is announced by its ``alert`` / ``alert_desk`` instead."""
+    if case.get("dispatch_mode") == ROUND_ROBIN or is_emergency(case):
         return []
     return roster_ids(case, DISPATCHER) + roster_ids(case, "pool")
+
+
+def _duty_room(case: dict) -> list[str]:
+    return assignee(case) + roster_ids(case, SECURITY) + roster_ids(case, DISPATCHER) + roster_ids(case, MANAGER)
 
 
 AUDIENCE = {
@@ -124,6 +173,9 @@ AUDIENCE = {
     "cancel": lambda case: roster_ids(case, DISPATCHER) + assignee(case),
     "urge": _assignee_or_desk, "warn": _assignee_or_desk,
     "escalate": lambda case: roster_ids(case, MANAGER),
+    "alert": assignee, "alert_desk": lambda case: roster_ids(case, DISPATCHER) + roster_ids(case, MANAGER),
+    "alarm_warn": lambda case: assignee(case) + roster_ids(case, DISPATCHER),
+    "alarm_escalate": lambda case: roster_ids(case, MANAGER), "remind": _duty_room,
     "confirm": assignee, "rate": assignee,
     "join": lambda case: reporters(case)[-1:],   # the neighbour whose report was merged
 }
@@ -140,7 +192,7 @@ def audience(event_type: str, case: dict) -> list[str]:
 # ---- guards and actions --------------------------------------------------------------------
 
 def _handler_from_payload(ctx: Context) -> dict:
-    person = find_handler(ctx.store, ctx.case["community_id"], ctx.payload.get("assignee_id"))
+    person = find_handler(ctx.store, ctx.case["community_id"], ctx.payload.get("assignee_id"), handler_roles(ctx.case))
     if person["_id"] == ctx.case.get("assignee_id"):
         raise ValidationFailed("error.repair.same_assignee")
     return person
@@ -250,6 +302,22 @@ def escalate(ctx: Context) -> None:
         {"deadline": ctx.payload.get("deadline"), "level": level, "at": clock.iso(ctx.now)})
 
 
+def count_reminder(ctx: Context) -> None:
+    ctx.case.update(reminded_at=clock.iso(ctx.now), reminder_count=ctx.case.get("reminder_count", 0) + 1)
+
+
+def call_trade(ctx: Context) -> None:
+    """A facility emergency (a lift with people inside, gas, fire) also calls the
+    technicians of that trade, who are needed once the duty room is there; a medical one
+    (category ``other``) does not page the handymen."""
+    if ctx.case.get("category") == "other":
+        return
+    ids = [p["_id"] for p in handlers(ctx.store, ctx.case["community_id"], ctx.case.get("trade"))]
+    if ids:
+        location = ctx.case.get("location") or {}
+        ctx.emit("repair.call_trade", ids, where=location.get("label") or location.get("place") or "")
+
+
 _reason = refuse_unless(needs("note"), ValidationFailed, "error.reason_required")
 _rating = refuse_unless(rating_given, ValidationFailed, "error.rating_invalid")
 _note = refuse_unless(needs("note"), ValidationFailed, "error.note_required")
@@ -267,6 +335,8 @@ TRANSITIONS = (
     t("assign", ("submitted", "returned", "reopened"), "assigned", DESK, assign_to_named),
     t("auto_assign", "submitted", "assigned", {SYSTEM}, assign_to_named),
     t("to_desk", "submitted", None, {SYSTEM}),   # round robin found nobody under their cap
+    t("alert", "submitted", "assigned", {SYSTEM}, both(assign_to_named, call_trade)),   # an emergency, at once
+    t("alert_desk", "submitted", None, {SYSTEM}, call_trade),   # an emergency and no security staff active
     t("grab", ("submitted", "returned"), "accepted", {TECHNICIAN}, take, guard=grabbable),
     t("accept", ("assigned", "transferred", "reopened"), "accepted", {ASSIGNEE}, stamp("accepted_at")),
     t("transfer", ("assigned", "transferred", "accepted"), "transferred", DESK | {ASSIGNEE}, transfer_to_named),
@@ -287,6 +357,9 @@ TRANSITIONS = (
     t("join", UNRESOLVED, None, REPORT_ROLES, join_reporter, guard=not_yet_reporter),
     t("warn", ANY_ACTIVE, None, {SYSTEM}, mark_fired),
     t("escalate", ANY_ACTIVE, None, {SYSTEM}, escalate),
+    t("alarm_warn", WAITING_FOR_RESPONSE, None, {SYSTEM}, mark_fired),
+    t("alarm_escalate", WAITING_FOR_RESPONSE, None, {SYSTEM}, escalate),
+    t("remind", WAITING_FOR_RESPONSE, None, {SYSTEM}, count_reminder, rearm=True),
 )
 
 WORKFLOW = Workflow(name=NAME, collection=COLLECTION, number_prefix="BX", states=STATES,

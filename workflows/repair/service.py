@@ -3,23 +3,29 @@
 ``check_*`` resolve and validate what a report refers to (the caller's house, a public
 place, their own uploads); :class:`RepairService` turns a checked report into a case,
 merges duplicates of one public facility, dispatches round-robin categories at once and
-renders a case for each kind of viewer.
+renders a case for each kind of viewer. Emergencies come only through
+:meth:`RepairService.raise_emergency` (trusted service code, never the public create API).
 """
 from __future__ import annotations
 
 import contextlib
+import logging
 from datetime import datetime, timedelta
 
 from core import clock
 from core.errors import ValidationFailed
-from core.roles import STAFF_ROLES, Actor
+from core.roles import SECURITY, STAFF_ROLES, TECHNICIAN, Actor
+from core.store import DESC, Page
 from workflows import dispatch
-from workflows.cases import CasePolicy, CaseService, locked, normalise_key, person_contact
+from workflows.cases import MAX_PAGE, CasePolicy, CaseService, locked, normalise_key, person_contact
 from workflows.engine import apply_event
 
-from .catalogue import HOME, MAX_PHOTOS, MAX_PLACE, PUBLIC, category
-from .machine import COLLECTION, DESK, NAME, OPEN_STATES, REOPEN_WINDOW, WORKFLOW, new_sla, repair_roster
+from .catalogue import EMERGENCY, HOME, MAX_PHOTOS, MAX_PLACE, PUBLIC, category
+from .machine import (COLLECTION, DESK, EMERGENCY_HANDLERS, NAME, OPEN_STATES, REOPEN_WINDOW, WORKFLOW,
+                      is_emergency, new_sla, repair_roster)
 from .settings import DEFAULTS, LIMITS
+
+log = logging.getLogger("linli.repair")
 
 # every staff member of the community may read a repair (security files public ones, grid
 # workers verify closures); only the desk and the assignee see reporters' contacts unmasked
@@ -132,25 +138,94 @@ class RepairService(CaseService):
             "escalation_level": 0, "urge_count": 0, "channel": data.get("channel") or "miniapp",
         }
 
+    def raise_emergency(self, services, actor: Actor, data: dict, now: datetime | None = None) -> dict:
+        """File an emergency: a report (same fields and checks as :meth:`create`) with the
+        ``emergency`` priority and its alarm ladder, dispatched at once to the duty room.
+
+        For trusted service code only — the bot's safety net now, SOS buttons and device
+        alarms later; the public create API has no way to ask for it. An emergency is never
+        merged into an open report of the same facility (each alert is answered on its
+        own) and is stored before anything else is tried. Returns the case.
+        """
+        now = now or clock.now()
+        fields = self.prepare(services, actor, data, now)
+        fields.update(priority=EMERGENCY, sla=new_sla(EMERGENCY, now), dispatch_mode=dispatch.ROUND_ROBIN,
+                      pool=None, facility_key=None)
+        return self._open(services, fields, actor, now)
+
     def roster_for(self, store, case: dict) -> dict[str, list[str]]:
         return repair_roster(store, case)
 
     def after_create(self, services, case: dict, actor: Actor, now: datetime) -> dict:
         """Round-robin categories are assigned at once; with every technician of the trade
-        at their cap the case waits for a dispatcher, who is told so (``to_desk``)."""
+        at their cap the case waits for a dispatcher, who is told so (``to_desk``).
+        An emergency goes at once to the duty room (see :meth:`_alert`)."""
+        if is_emergency(case):
+            return self._alert(services, case, now)
         if case["dispatch_mode"] != dispatch.ROUND_ROBIN:
             return case
         settings = dispatch.load_settings(services.store, NAME, case["community_id"], DEFAULTS)
+        return self._round_robin(services, case, now, TECHNICIAN, case["trade"], settings["cap"],
+                                 ("auto_assign", "round_robin"),
+                                 ("to_desk", "round_robin: no technician under the cap"))
+
+    def _alert(self, services, case: dict, now: datetime) -> dict:
+        """An emergency goes to the least loaded active security person, whatever their
+        workload cap (``alert``); with no security staff the desk and the manager are
+        paged to send someone (``alert_desk``). Should even that fail (Redis down, a
+        race), the case is already stored and its alarm ladder armed — the warning pages
+        the desk within minutes — so the failure is logged, not raised."""
+        try:
+            return self._round_robin(services, case, now, SECURITY, None, dispatch.DEFAULT_CAP,
+                                     ("alert", "duty room: round robin among security staff"),
+                                     ("alert_desk", "duty room: no security staff on duty"), capped=False)
+        except Exception:
+            log.critical("emergency %s could not be dispatched; its deadlines will page the desk",
+                         case.get("number"), exc_info=True)
+            return case
+
+    def _round_robin(self, services, case: dict, now: datetime, role: str, trade: str | None, cap: int,
+                     assigned: tuple[str, str], nobody: tuple[str, str], capped: bool = True) -> dict:
+        """Give the case to the next ``role`` (of ``trade``) by round robin and fire the
+        ``assigned`` event, or the ``nobody`` one when no one can take it; each is an
+        ``(event, history note)`` pair."""
+        community_id = case["community_id"]
         # two reports at once must not both see the same person as the least loaded
-        with locked(services, "dispatch", "round_robin", case["community_id"], case["trade"]):
-            person = dispatch.pick_round_robin(services, COLLECTION, case["community_id"], case["trade"],
-                                               OPEN_STATES, settings["cap"])
-            system = Actor.system(case["community_id"])
+        with locked(services, "dispatch", "round_robin", community_id, trade or role):
+            person = dispatch.pick_round_robin(services, COLLECTION, community_id, trade, OPEN_STATES, cap,
+                                               role=role, capped=capped)
+            system = Actor.system(community_id)
             if person is None:
-                return apply_event(services.store, WORKFLOW, case["_id"], "to_desk", system,
-                                   {"note": "round_robin: no technician under the cap"}, now=now)
-            return apply_event(services.store, WORKFLOW, case["_id"], "auto_assign", system,
-                               {"assignee_id": person["_id"], "note": "round_robin"}, now=now)
+                event, note = nobody
+                return apply_event(services.store, WORKFLOW, case["_id"], event, system, {"note": note}, now=now)
+            event, note = assigned
+            return apply_event(services.store, WORKFLOW, case["_id"], event, system,
+                               {"assignee_id": person["_id"], "note": note}, now=now)
+
+    def queue_filter(self, actor: Actor, scope: str | None, states: list[str]) -> dict | None:
+        """Besides the default queues, whoever may hold an emergency (security staff) lists
+        the cases given to them with ``?scope=mine`` (without it, the ones they reported)."""
+        found = super().queue_filter(actor, scope, states)
+        if found is None and actor.is_staff and actor.has(*EMERGENCY_HANDLERS) and scope == "mine":
+            return {"assignee_id": actor.id, "state": {"$in": states or sorted(OPEN_STATES)}}
+        return found
+
+    def list(self, services, actor: Actor, scope: str | None = None, state: str | None = None,
+             cursor: str | None = None, limit: int = 20) -> Page:
+        """The default lists; in the community queue of dispatchers and managers every open
+        emergency comes first, on the first page, and is left out of the pages after it."""
+        page = super().list(services, actor, scope=scope, state=state, cursor=cursor, limit=limit)
+        if not self.whole_queue(actor, scope):
+            return page
+        wanted = [s for s in (self._states(state) or sorted(OPEN_STATES)) if s in OPEN_STATES]
+        if not wanted:
+            return page
+        alarms = services.store.collection(COLLECTION).find(
+            {"community_id": actor.community_id, "priority": EMERGENCY, "state": {"$in": wanted}},
+            sort=[("created_at", DESC)], limit=MAX_PAGE).items
+        pinned = {case["_id"] for case in alarms}
+        rest = [case for case in page.items if case["_id"] not in pinned]
+        return Page(alarms + rest if cursor is None else rest, page.next_cursor)
 
     def offered(self, case: dict, actor: Actor, actions: list[str]) -> list[str]:
         refused = set()

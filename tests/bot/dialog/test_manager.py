@@ -84,6 +84,9 @@ def test_an_emergency_is_stored_and_pages_the_duty_room_before_the_reply(service
     [alert] = all_of(services, "handoffs")
     assert repair["description"] == "【紧急求助】救命我摔倒了"
     assert repair["reporter_ids"] == [world.id("elderly")]
+    # a fall is no longer a normal repair waiting for a dispatcher: the duty room has it now
+    assert (repair["category"], repair["priority"], repair["state"], repair["assignee_id"]) == (
+        "other", "emergency", "assigned", world.id("security"))
     assert (alert["kind"], alert["summary"]["case_id"], alert["summary"]["danger"]) == (
         "emergency", repair["_id"], "fall_cannot_get_up")
     [page] = outbox_of(services, "handoff.emergency")
@@ -96,7 +99,7 @@ def test_an_emergency_is_kept_even_when_no_repair_can_be_made(services, world, t
     def refuse(*args, **kwargs):
         raise ValidationFailed("error.repair.category_unknown")
 
-    monkeypatch.setattr(repair_service.SERVICE, "create", refuse)
+    monkeypatch.setattr(repair_service.SERVICE, "raise_emergency", refuse)
     [reply] = talk("owner", "救命我摔倒了")
     assert "已经通知物业值班室" in reply.text
     [alert] = all_of(services, "handoffs")
