@@ -339,7 +339,9 @@ TRANSITIONS = (
     t("alert_desk", "submitted", None, {SYSTEM}, call_trade),   # an emergency and no security staff active
     t("grab", ("submitted", "returned"), "accepted", {TECHNICIAN}, take, guard=grabbable),
     t("accept", ("assigned", "transferred", "reopened"), "accepted", {ASSIGNEE}, stamp("accepted_at")),
-    t("transfer", ("assigned", "transferred", "accepted"), "transferred", DESK | {ASSIGNEE}, transfer_to_named),
+    # rearm: a second transfer stays in "transferred" and must still arm the new holder's window
+    t("transfer", ("assigned", "transferred", "accepted"), "transferred", DESK | {ASSIGNEE}, transfer_to_named,
+      rearm=True),
     t("return", HOLDING, "returned", {ASSIGNEE}, return_to_desk, guard=_reason),
     t("arrive", "accepted", "on_site", {ASSIGNEE}, stamp("arrived_at")),
     t("resolve", ("accepted", "on_site"), "resolved", {ASSIGNEE}, stamp("resolved_at")),
