@@ -49,7 +49,7 @@ class Config:
     subscribe_templates_file: str | None = None   # WECHAT_SUBSCRIBE_TEMPLATES: JSON mapping for subscribe messages
     bot_messages_per_minute: int = 20             # LINLI_BOT_RATE_LIMIT: per person and channel
     bot_turn_retention_days: int = 90             # LINLI_BOT_TURN_RETENTION_DAYS: conversation log
-    dialog_timeout_seconds: int = 1800            # LINLI_DIALOG_TIMEOUT: a silent conversation's form is dropped
+    dialog_timeout_seconds: int = 1800            # LINLI_DIALOG_TIMEOUT: silence that drops a form
     public_base_url: str = "http://127.0.0.1:5000"  # LINLI_PUBLIC_URL: links in staff text cards
     token_ttl_seconds: int = 7 * 24 * 3600        # LINLI_TOKEN_TTL
     default_locale: str = "zh_CN"                 # LINLI_LOCALE

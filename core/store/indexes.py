@@ -22,7 +22,7 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
                 ("community_id", "facility_key", "state"), ("next_deadline_at",),
                 ("community_id", "reporter_id", "created_at"), ("community_id", "number"),
                 ("community_id", "pool", "created_at"),
-                ("community_id", "priority", "state", "created_at")],   # open emergencies lead the desk's queue
+                ("community_id", "priority", "state", "created_at")],   # emergencies lead the desk's queue
     "complaints": [("community_id", "state", "created_at"), ("community_id", "handler_role", "state", "created_at"),
                    ("community_id", "reporter_id", "created_at"), ("next_deadline_at",), ("community_id", "number")],
     "reports": [("community_id", "person_id", "created_at"), ("case_id",),

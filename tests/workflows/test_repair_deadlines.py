@@ -115,7 +115,8 @@ def test_a_second_transfer_still_arms_the_new_holders_response_window(world):
     case = file(world, category="water_pipe", place=None)
     do(world, "dispatcher", case, "assign", T0 + timedelta(minutes=1), assignee_id=world.id("plumber"))
     do(world, "plumber", case, "transfer", T0 + timedelta(minutes=5), assignee_id=world.id("plumber2"))
-    moved_back = do(world, "plumber2", case, "transfer", T0 + timedelta(minutes=14), assignee_id=world.id("plumber"))
+    moved_back = do(world, "plumber2", case, "transfer", T0 + timedelta(minutes=14),
+                    assignee_id=world.id("plumber"))
     due = {d["name"]: d["at"] for d in moved_back["deadlines"]}
     assert due["response"] == clock.iso(T0 + timedelta(minutes=29))
     assert sweep_until_quiet(world, T0 + timedelta(minutes=25)) == 0

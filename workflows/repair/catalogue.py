@@ -19,14 +19,17 @@ code gives it (:meth:`~workflows.repair.service.RepairService.raise_emergency`: 
 safety net for a fall, a person trapped in a lift, a gas smell, fire), whatever the category.
 It is dispatched at once to the duty room (security staff) and has its own alarm ladder:
 
-| step                         | when (from the report)      | who is paged                                      |
-|------------------------------|-----------------------------|---------------------------------------------------|
-| alert                        | at once                     | the security person it is assigned to (round robin), or the desk and the manager when no security staff is active; technicians of the category's trade for a facility emergency (lift, gas, fire) |
-| response warning             | 2 min 30 s (50 %)           | the assignee and the dispatchers                  |
-| response deadline: escalate  | 5 min                       | the manager                                       |
-| reminder, repeated           | 10 min, then every 5 min    | the assignee, all security staff, the dispatchers and the manager — until someone accepts |
-| completion warning           | 1 h (50 %)                  | the assignee                                      |
-| completion deadline          | 2 h                         | the manager                                       |
+| step (event)                      | when, from the report    | who is paged                               |
+|-----------------------------------|--------------------------|--------------------------------------------|
+| ``alert`` (assigned at once)      | at once                  | the security person (round robin) [1]      |
+| ``alarm_warn`` (response warning) | 2 min 30 s (50 %)        | the assignee and the dispatchers           |
+| ``alarm_escalate`` (response due) | 5 min                    | the manager                                |
+| ``remind``, until accepted        | 10 min, then every 5 min | assignee, all security, desk, manager      |
+| ``warn`` (completion warning)     | 1 h (50 %)               | the assignee                               |
+| ``escalate`` (completion due)     | 2 h                      | the manager                                |
+
+[1] with no active security staff, ``alert_desk`` pages the dispatchers and the manager; a
+facility emergency (lift, gas, fire) also calls the technicians of its trade (``call_trade``).
 
 A new holder (transfer, return and re-dispatch) gets a fresh 5-minute response window.
 

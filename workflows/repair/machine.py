@@ -9,7 +9,7 @@ resolved --confirm--> confirmed --rate--> closed;  resolved --rate--> closed
 resolved --auto_close (N days, no answer)--> closed;  confirmed --close (N days, no rating)--> closed
 resolved/confirmed/closed --reopen (within 7 days of resolution, reason)--> reopened --assign/accept--> ...
 before on_site --cancel--> cancelled
-emergency: submitted --alert (security, round robin)--> assigned;  submitted --alert_desk (nobody)--> submitted
+emergency: submitted --alert (security, round robin)--> assigned;  --alert_desk (nobody)--> submitted
 ```
 
 Deadlines are absolute times kept in ``case["sla"]`` (response and completion, each with a
@@ -160,7 +160,7 @@ def _new_ticket(case: dict) -> list[str]:
 
 
 def _duty_room(case: dict) -> list[str]:
-    return assignee(case) + roster_ids(case, SECURITY) + roster_ids(case, DISPATCHER) + roster_ids(case, MANAGER)
+    return assignee(case) + [i for role in (SECURITY, DISPATCHER, MANAGER) for i in roster_ids(case, role)]
 
 
 AUDIENCE = {
@@ -192,7 +192,8 @@ def audience(event_type: str, case: dict) -> list[str]:
 # ---- guards and actions --------------------------------------------------------------------
 
 def _handler_from_payload(ctx: Context) -> dict:
-    person = find_handler(ctx.store, ctx.case["community_id"], ctx.payload.get("assignee_id"), handler_roles(ctx.case))
+    person = find_handler(ctx.store, ctx.case["community_id"], ctx.payload.get("assignee_id"),
+                          handler_roles(ctx.case))
     if person["_id"] == ctx.case.get("assignee_id"):
         raise ValidationFailed("error.repair.same_assignee")
     return person
@@ -335,13 +336,13 @@ TRANSITIONS = (
     t("assign", ("submitted", "returned", "reopened"), "assigned", DESK, assign_to_named),
     t("auto_assign", "submitted", "assigned", {SYSTEM}, assign_to_named),
     t("to_desk", "submitted", None, {SYSTEM}),   # round robin found nobody under their cap
-    t("alert", "submitted", "assigned", {SYSTEM}, both(assign_to_named, call_trade)),   # an emergency, at once
+    t("alert", "submitted", "assigned", {SYSTEM}, both(assign_to_named, call_trade)),   # emergency, at once
     t("alert_desk", "submitted", None, {SYSTEM}, call_trade),   # an emergency and no security staff active
     t("grab", ("submitted", "returned"), "accepted", {TECHNICIAN}, take, guard=grabbable),
     t("accept", ("assigned", "transferred", "reopened"), "accepted", {ASSIGNEE}, stamp("accepted_at")),
     # rearm: a second transfer stays in "transferred" and must still arm the new holder's window
-    t("transfer", ("assigned", "transferred", "accepted"), "transferred", DESK | {ASSIGNEE}, transfer_to_named,
-      rearm=True),
+    t("transfer", ("assigned", "transferred", "accepted"), "transferred", DESK | {ASSIGNEE},
+      transfer_to_named, rearm=True),
     t("return", HOLDING, "returned", {ASSIGNEE}, return_to_desk, guard=_reason),
     t("arrive", "accepted", "on_site", {ASSIGNEE}, stamp("arrived_at")),
     t("resolve", ("accepted", "on_site"), "resolved", {ASSIGNEE}, stamp("resolved_at")),

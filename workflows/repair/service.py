@@ -197,10 +197,11 @@ class RepairService(CaseService):
             system = Actor.system(community_id)
             if person is None:
                 event, note = nobody
-                return apply_event(services.store, WORKFLOW, case["_id"], event, system, {"note": note}, now=now)
-            event, note = assigned
-            return apply_event(services.store, WORKFLOW, case["_id"], event, system,
-                               {"assignee_id": person["_id"], "note": note}, now=now)
+                payload = {"note": note}
+            else:
+                event, note = assigned
+                payload = {"assignee_id": person["_id"], "note": note}
+            return apply_event(services.store, WORKFLOW, case["_id"], event, system, payload, now=now)
 
     def queue_filter(self, actor: Actor, scope: str | None, states: list[str]) -> dict | None:
         """Besides the default queues, whoever may hold an emergency (security staff) lists
