@@ -1,5 +1,6 @@
-"""The boundary of every JSON endpoint: authentication, role check, schema validation,
-idempotency and the OpenAPI document, declared once per view with :func:`endpoint`.
+"""The boundary of every JSON endpoint: authentication, role check, schema validation and
+idempotency, declared once per view with :func:`endpoint` (which also feeds the OpenAPI
+document, :mod:`core.openapi`).
 
 Views stay thin: they receive a validated ``body``/``query`` (pydantic models) and the
 calling :class:`~core.roles.Actor` (:func:`current_actor`, the request's :func:`locale`),
@@ -42,7 +43,8 @@ class EndpointSpec:
     idempotent: bool
     status: int = 200
     produces: str = "application/json"
-    extra_responses: dict = field(default_factory=dict)
+    accepts: dict = field(default_factory=dict)
+    other_statuses: dict = field(default_factory=dict)
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -96,19 +98,25 @@ def _bearer() -> str | None:
 
 def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=None, query=None,
              response=None, roles=None, public=False, idempotent=False, status=200,
-             produces: str = "application/json") -> Callable:
+             produces: str = "application/json", accepts: dict | None = None,
+             other_statuses: dict[int, str] | None = None) -> Callable:
     """Declare a JSON endpoint on ``bp`` (its ``url_prefix`` is joined to ``rule``).
 
     ``roles``: the caller needs at least one of them (``None``: any authenticated person).
     ``idempotent``: honour an ``Idempotency-Key`` header — the first response is stored in
     Redis for 24 h and replayed for the same key and caller instead of creating twice.
-    ``produces``: the media type of a view that returns a ``Response`` of its own (a file),
-    for the OpenAPI document.
+    For the OpenAPI document (:mod:`core.openapi`), which the views must not contradict:
+    ``produces``: the media type of a view that returns a ``Response`` of its own (a file);
+    ``accepts``: media type -> pydantic model or JSON schema, for a view that reads the
+    request body itself (a CSV, a multipart upload) instead of taking ``body=``;
+    ``other_statuses``: status -> description, for what a view may answer besides
+    ``status`` (a 200 when a create merged into an existing record, a 502 from WeChat).
     """
     spec = EndpointSpec(rule=(bp.url_prefix or "") + rule, methods=tuple(methods), summary=summary,
                         tag=bp.name, body=body, query=query, response=response,
                         roles=frozenset(roles) if roles else None, public=public, idempotent=idempotent,
-                        status=status, produces=produces)
+                        status=status, produces=produces, accepts=dict(accepts or {}),
+                        other_statuses=dict(other_statuses or {}))
     REGISTRY.append(spec)
 
     def decorate(view: Callable) -> Callable:
@@ -178,53 +186,3 @@ def _idempotent(view: Callable, kwargs: dict, default_status: int):
 def page_response(page, render: Callable[[dict], dict]) -> dict:
     """The one list shape: ``{"items": [...], "next_cursor": str | null}``."""
     return {"items": [render(doc) for doc in page.items], "next_cursor": page.next_cursor}
-
-
-def openapi_document() -> dict:
-    """OpenAPI 3.1 generated from the declared endpoints and their pydantic schemas."""
-    paths: dict[str, dict] = {}
-    components: dict[str, dict] = {}
-
-    def ref(model: type[BaseModel]) -> dict:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in schema.pop("$defs", {}).items():
-            components[name] = sub
-        components[model.__name__] = schema
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-    error_ref = {"$ref": "#/components/schemas/Error"}
-    components["Error"] = {"type": "object", "properties": {"error": {"type": "object", "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
-    for spec in REGISTRY:
-        # Flask's <converter:name> becomes OpenAPI's {name}
-        path = "/".join("{" + p.strip("<>").split(":")[-1] + "}" if p.startswith("<") else p
-                        for p in spec.rule.split("/"))
-        for method in spec.methods:
-            if spec.produces != "application/json":
-                body_schema = {"type": "string", "format": "binary"}
-            else:
-                body_schema = ref(spec.response) if spec.response else {"type": "object"}
-            op: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag], "responses": {
-                str(spec.status): {"description": "OK", "content": {spec.produces: {"schema": body_schema}}},
-                "4XX": {"description": "Client error", "content": {"application/json": {"schema": error_ref}}},
-            }}
-            params = [{"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
-                      for p in path.split("/") if p.startswith("{")]
-            if spec.query:
-                for name, field_info in spec.query.model_fields.items():
-                    params.append({"name": name, "in": "query", "required": field_info.is_required(),
-                                   "schema": {"type": "string"}})
-            if spec.idempotent:
-                params.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                               "schema": {"type": "string", "maxLength": 200}})
-            if params:
-                op["parameters"] = params
-            if spec.body:
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(spec.body)}}}
-            if not spec.public:
-                op["security"] = [{"bearer": []}]
-            paths.setdefault(path, {})[method.lower()] = op
-    return {"openapi": "3.1.0", "info": {"title": "Linli API", "version": "1"},
-            "paths": dict(sorted(paths.items())),
-            "components": {"schemas": components,
-                           "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}}

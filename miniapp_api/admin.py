@@ -15,6 +15,7 @@ from core.directory.csv_table import ImportRejected
 from core.directory.people import CARE_EDITORS
 from core.directory.scope import BINDING_DECIDERS, DIRECTORY_ADMINS, PEOPLE_READERS, PREMISES_READERS
 from core.errors import NotFound, UnsupportedMedia, ValidationFailed
+from core.openapi import multipart_file
 from core.roles import PLATFORM_ADMIN
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
@@ -112,6 +113,13 @@ class DecisionIn(Body):
     note: str = Field(default="", max_length=500)
 
 
+CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
+# an import reads its body itself, in any of these forms
+IMPORT_ACCEPTS = {**{media: {"type": "string", "description": "the CSV text (header row first)"}
+                     for media in CSV_MEDIA_TYPES},
+                  "application/json": ImportIn, "multipart/form-data": multipart_file("the CSV file")}
+
+
 # ---- communities (platform admin) ------------------------------------------------------
 
 @endpoint(bp, "/communities", ("GET",), summary="List communities", query=PageQuery, roles={PLATFORM_ADMIN})
@@ -187,7 +195,7 @@ def _csv_upload() -> bytes | str:
             return ImportIn.model_validate(data).csv
         except ValueError:
             raise ValidationFailed("directory.import.no_file")
-    if request.mimetype in ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"):
+    if request.mimetype in CSV_MEDIA_TYPES:
         return request.get_data()
     if request.mimetype == "multipart/form-data" and "file" in request.files:
         return request.files["file"].read()
@@ -210,13 +218,13 @@ def _run_import(run, query: Scoped):
 
 
 @endpoint(bp, "/import/houses", ("POST",), summary="Import houses from CSV (all rows or none)",
-          query=Scoped, roles=DIRECTORY_ADMINS, idempotent=True)
+          query=Scoped, roles=DIRECTORY_ADMINS, idempotent=True, accepts=IMPORT_ACCEPTS)
 def import_houses(query: Scoped):
     return _run_import(directory.import_houses, query)
 
 
 @endpoint(bp, "/import/residents", ("POST",), summary="Import residents and bindings from CSV (all or none)",
-          query=Scoped, roles=DIRECTORY_ADMINS, idempotent=True)
+          query=Scoped, roles=DIRECTORY_ADMINS, idempotent=True, accepts=IMPORT_ACCEPTS)
 def import_residents(query: Scoped):
     return _run_import(directory.import_residents, query)
 

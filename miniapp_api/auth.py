@@ -8,6 +8,8 @@ from core import auth, identity
 from core.api import current_actor, endpoint, locale, services
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
+# a login asks WeChat / WeCom: when it fails or cannot be reached, the caller gets its errcode
+UPSTREAM = {502: "WeChat or WeCom failed or could not be reached (upstream_error, with its errcode)"}
 
 
 class WxLogin(BaseModel):
@@ -30,14 +32,14 @@ class Logout(BaseModel):
 
 
 @endpoint(bp, "/wx-login", ("POST",), summary="Resident login with a wx.login code", body=WxLogin,
-          public=True)
+          public=True, other_statuses=UPSTREAM)
 def wx_login(body: WxLogin):
     identity.throttle_login(services(), request.remote_addr)
     return identity.wx_login(services(), body.code, body.community_id, locale())
 
 
 @endpoint(bp, "/wecom-login", ("POST",), summary="Staff login with a WeCom OAuth code", body=WeComLogin,
-          public=True)
+          public=True, other_statuses=UPSTREAM)
 def wecom_login(body: WeComLogin):
     identity.throttle_login(services(), request.remote_addr)
     return identity.wecom_login(services(), body.code, body.community_id)

@@ -69,7 +69,8 @@ def register_case_routes(bp: Blueprint, service: CaseService, *, create_body: ty
         return view
 
     @endpoint(bp, "", ("POST",), summary=f"Report a {noun}", body=create_body, roles=create_roles,
-              idempotent=True, status=201)
+              idempotent=True, status=201,
+              other_statuses={200: f"Merged into an open {noun} of the same thing (merged: true)"})
     def create_case(body):
         actor = current_actor()
         created = service.create(services(), actor, body.model_dump())

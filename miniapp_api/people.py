@@ -65,7 +65,8 @@ def my_bindings():
 
 
 @endpoint(bp, "/me/bindings", ("POST",), summary="Ask to be bound to a house (staff review it)",
-          body=BindingRequest, roles={"resident"}, idempotent=True, status=201)
+          body=BindingRequest, roles={"resident"}, idempotent=True, status=201,
+          other_statuses={200: "The caller had asked for this house before: that request, asked again"})
 def request_binding(body: BindingRequest):
     store, actor = services().store, current_actor()
     binding, created = directory.request_binding(store, actor, **body.model_dump())

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from core import health
-from core.api import openapi_document, services
+from core.api import services
+from core.openapi import openapi_document
 
 bp = Blueprint("system", __name__)
 

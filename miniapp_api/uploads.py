@@ -7,6 +7,7 @@ from flask import Blueprint, request, send_file
 from core import uploads
 from core.api import current_actor, endpoint, services
 from core.errors import BadRequest
+from core.openapi import multipart_file
 
 bp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads")
 
@@ -15,7 +16,8 @@ def upload_url(upload_id: str) -> str:
     return f"{bp.url_prefix}/{upload_id}"
 
 
-@endpoint(bp, "", ("POST",), summary="Upload a photo (JPEG, PNG or WebP) for a report", status=201)
+@endpoint(bp, "", ("POST",), summary="Upload a photo (JPEG, PNG or WebP) for a report", status=201,
+          accepts={"multipart/form-data": multipart_file("a JPEG, PNG or WebP photo")})
 def upload():
     file = request.files.get("file")
     if file is None:
@@ -29,7 +31,7 @@ def upload():
 
 
 @endpoint(bp, "/<upload_id>", ("GET",), summary="A photo, for its owner and the community's staff",
-          produces="image/*")
+          produces="image/*", other_statuses={304: "Not modified (If-None-Match, If-Modified-Since)"})
 def download(upload_id):
     doc, path = uploads.open_for(services(), current_actor(), upload_id)
     return send_file(path, mimetype=doc["content_type"], max_age=3600)
