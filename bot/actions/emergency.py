@@ -15,7 +15,10 @@ Stop-gap, in this order, all before the person gets the reply:
 2. an ``emergency`` hand-off (collection ``handoffs``) — stored even when step 1 fails
    or there is no community at all, so an alert is never lost — whose outbox event pages
    the duty room (security), the dispatchers and the manager, plus the grid worker for an
-   elderly resident, on WeCom and in their inbox.
+   elderly resident, on WeCom and in their inbox. When that is nobody — someone unknown
+   (no community: an openid nobody has bound), or a community with no active duty staff —
+   the deployment-wide duty is paged instead: every active ``platform_admin`` (street
+   office IT / duty), through the same outbox, so at least once.
 
 A second emergency message within :data:`REPEAT_WINDOW` adds the words to the same repair
 (a ``note``) instead of opening another one, and pages again.
@@ -67,7 +70,9 @@ def category_for(parse: dict | None, text: str) -> str:
 
 def raise_emergency(services, person: dict | None, inbound, parse: dict | None,
                     previous: dict | None = None) -> dict:
-    """Record and page an emergency; returns ``{"case_id", "number", "handoff_id"}``.
+    """Record and page an emergency; returns ``{"case_id", "number", "handoff_id", "at",
+    "paged"}`` (``paged``: how many people were paged; 0 means the person must be told that
+    nobody could be).
 
     Raises only when not even the hand-off could be stored (the store is down): the
     caller then still tells the person to call 120/119 itself.
@@ -84,16 +89,25 @@ def raise_emergency(services, person: dict | None, inbound, parse: dict | None,
     recipients = outbox.staff_ids(services.store, community_id, DUTY_ROLES)
     if person and "elderly" in (person.get("care_labels") or []):
         recipients += outbox.staff_ids(services.store, community_id, (GRID_WORKER,))
+    notice = None
+    if not recipients:  # nobody of a community to page: the deployment's own duty must hear of it
+        recipients = outbox.platform_duty_ids(services.store)
+        notice = None if community_id else "handoff.emergency_unplaced"
     doc, _ = handoff.open_handoff(
         services, person, inbound, reason="emergency", kind=handoff.EMERGENCY, recipients=recipients,
         summary={"case_id": (case or {}).get("_id"), "number": (case or {}).get("number"),
                  "danger": danger_of(parse), "voice": inbound.voice},
-        data={"number": (case or {}).get("number") or "", "where": _where_words(case)})
+        data={"number": (case or {}).get("number") or "", "where": _where_words(case),
+              "channel": inbound.channel},
+        notice=notice)
     if not community_id:
-        log.critical("EMERGENCY from an unknown person with no community: %s/%s: %s",
-                     inbound.channel, inbound.user_key, text[:200])
+        log.critical("EMERGENCY from an unknown person with no community (%d platform duty paged): %s/%s: %s",
+                     len(recipients), inbound.channel, inbound.user_key, text[:200])
+    if not recipients:
+        log.critical("EMERGENCY paged nobody (no duty staff, no platform_admin): %s/%s, hand-off %s",
+                     inbound.channel, inbound.user_key, doc["_id"])
     return {"case_id": (case or {}).get("_id"), "number": (case or {}).get("number"),
-            "handoff_id": doc["_id"], "at": clock.now_iso()}
+            "handoff_id": doc["_id"], "at": clock.now_iso(), "paged": len(recipients)}
 
 
 def _record_case(services, person, inbound, parse, community_id: str, text: str,

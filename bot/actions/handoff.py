@@ -54,12 +54,12 @@ def open_handoff_for(services, channel: str, user_key: str) -> dict | None:
 
 def open_handoff(services, person: dict | None, inbound, reason: str, summary: dict | None = None,
                  kind: str = HUMAN, recipients: list[str] | None = None,
-                 data: dict | None = None) -> tuple[dict, bool]:
+                 data: dict | None = None, notice: str | None = None) -> tuple[dict, bool]:
     """Open (or find the open) hand-off of this conversation; returns ``(doc, created)``.
 
     ``recipients`` defaults to the community's dispatchers; an emergency names its own.
-    The page carries the hand-off's ``code``: staff take it over with ``接待 <code>``
-    (:mod:`bot.handoff_relay`).
+    The page (outbox event ``notice``, by default ``handoff.<kind>``) carries the hand-off's
+    ``code``: staff take it over with ``接待 <code>`` (:mod:`bot.handoff_relay`).
     """
     if kind == HUMAN:
         existing = open_handoff_for(services, inbound.channel, inbound.user_key)
@@ -77,8 +77,8 @@ def open_handoff(services, person: dict | None, inbound, reason: str, summary: d
     with store.transaction():
         store.collection("handoffs").insert(doc)
         if recipients:
-            outbox.event(store, community_id=community_id, type_=f"handoff.{kind}", workflow="handoff",
-                         record=doc, recipients=recipients,
+            outbox.event(store, community_id=community_id, type_=notice or f"handoff.{kind}",
+                         workflow="handoff", record=doc, recipients=recipients,
                          data={"name": doc["person_name"] or inbound.user_key[-6:], "text": doc["text"][:100],
                                "code": code_of(doc), **(data or {})})
     return doc, True

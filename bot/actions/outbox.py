@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from core import clock
 from core.directory.people import staff_with
+from core.roles import PLATFORM_ADMIN
+
+MAX_PLATFORM_DUTY = 200
 
 
 def staff_ids(store, community_id: str | None, roles) -> list[str]:
@@ -19,6 +22,14 @@ def staff_ids(store, community_id: str | None, roles) -> list[str]:
     for role in roles:
         found |= {p["_id"] for p in staff_with(store, community_id, role=role)}
     return sorted(found)
+
+
+def platform_duty_ids(store) -> list[str]:
+    """Ids of the deployment-wide duty: active ``platform_admin`` staff (street office IT),
+    who belong to no community — the people to page when nobody of a community can be."""
+    staff = store.collection("people").find({"community_id": None, "kind": "staff"},
+                                            limit=MAX_PLATFORM_DUTY).items
+    return sorted(p["_id"] for p in staff if p.get("active", True) and PLATFORM_ADMIN in p.get("roles", []))
 
 
 def event(store, *, community_id: str | None, type_: str, workflow: str, record: dict, recipients: list[str],

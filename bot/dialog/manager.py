@@ -168,7 +168,9 @@ class DialogManager:
         if doc.get("staff_id"):
             key, params = "bot.handoff.forwarded", {"name": doc.get("staff_name", "")}
         elif doc.get("kind") == handoff.EMERGENCY and emergency_action.recent(tracker.emergency):
-            key, params = "bot.emergency.update_sent", {}
+            # words for nobody (no one on duty anywhere) must not sound like help is on the way
+            key = "bot.emergency.update_sent" if doc.get("paged") else "bot.emergency.nobody_paged"
+            params = {}
         else:
             return False  # nobody has taken it yet: the bot goes on helping meanwhile
         handoff.pass_on(self.services, doc, turn.inbound, turn.own_words())

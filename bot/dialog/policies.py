@@ -49,7 +49,10 @@ def emergency(turn: Turn) -> None:
         tracker.end_form()  # whatever was being reported can wait; nobody should be asked about it now
     tracker.pending = None
     turn.reply.meta["emergency"] = raised
-    turn.reply.say("bot.emergency.raised" if turn.known else "bot.emergency.raised_unknown")
+    if not raised.get("paged"):  # stored, but nobody on duty anywhere: never say that help is coming
+        turn.reply.say("bot.emergency.nobody_paged")
+    else:
+        turn.reply.say("bot.emergency.raised" if turn.known else "bot.emergency.raised_unknown")
 
 
 # ---- people the bot cannot act for -------------------------------------------------------------

@@ -20,7 +20,8 @@ Other step keys: ``as`` (another person for this step), ``after: 31m`` (the cloc
 first), ``form`` / ``pending`` (the tracker's), ``reply_not``, ``buttons``, ``speak``
 (direct only: what a voice device says). Story keys: ``houses`` (extra houses to bind,
 ``{person: [labels]}``), ``locales`` (``{person: "en"}``), ``only`` (a transport, when a
-channel answers a step itself).
+channel answers a step itself), ``platform_duty: true`` (a street-office duty person, role
+``platform_admin``, exists: the one paged for an emergency nobody of a community can take).
 
 Every story runs through the :class:`~bot.dialog.manager.DialogManager` directly and
 through ``POST /wechat/oa`` as signed WeChat XML, plaintext and AES, on both store
@@ -42,6 +43,7 @@ from bot.dialog.manager import DialogManager
 from bot.dialog.tracker import TrackerStore
 from bot.messages import EVENT, IMAGE, LOCATION, TEXT, VOICE, InboundMessage, Location
 from core import clock
+from tests.factories import person
 
 HERE = Path(__file__).resolve().parent
 CHANNEL = "wechat_oa"
@@ -234,6 +236,11 @@ def bind_houses(world, story: dict) -> None:
                 "state": "approved", "created_at": clock.now_iso()})
 
 
+def add_platform_duty(world, story: dict) -> None:
+    if story.get("platform_duty"):
+        world.add("platform_duty", person(None, "街道值班", "staff", ["platform_admin"]))
+
+
 def duration(text: str) -> timedelta:
     amount, unit = int(text[:-1]), text[-1]
     return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
@@ -246,6 +253,7 @@ def test_story(story, transport, backend, world, services, client):
         pytest.skip("the /wechat/oa channel is not mounted")
     bind_houses(world, story)
     set_locales(world, story)
+    add_platform_duty(world, story)
     speakers = people_of(world, story)
     if transport == "direct":
         door = Direct(services)

@@ -17,6 +17,8 @@ from bot.messages import EVENT, IMAGE, LOCATION, VOICE, InboundMessage, Location
 from core import clock
 from core.errors import ValidationFailed
 from notifications.render import make_renderer
+from tests.factories import person
+from tests.helpers import relay_all
 from workflows.repair import service as repair_service
 
 CHANNEL = "json"
@@ -139,6 +141,54 @@ def test_an_emergency_from_nobody_known_is_kept_with_what_is_known(services, wor
     assert (alert["person_id"], alert["community_id"], alert["user_key"], alert["text"]) == (
         None, None, "stranger", "救命我摔倒了")
     assert "120" in reply.text and all_of(services, "repairs") == []
+
+
+def platform_duty(world) -> str:
+    """A street-office duty person (no community) and a former one who must not be paged."""
+    world.add("retired_duty", person(None, "已调岗", "staff", ["platform_admin"], active=False))
+    return world.add("platform_duty", person(None, "街道值班", "staff", ["platform_admin"],
+                                             wecom_userid="wecom-street"))["_id"]
+
+
+def test_an_emergency_from_nobody_known_pages_every_platform_duty_at_least_once(services, world, talk):
+    duty = platform_duty(world)
+    [reply] = talk(None, "救命我摔倒了")
+    assert "已经通知值班人员" in reply.text and "120" in reply.text and "119" in reply.text
+    [alert] = all_of(services, "handoffs")
+    assert (alert["community_id"], alert["paged"]) == (None, [duty])
+    [page] = outbox_of(services, "handoff.emergency_unplaced")
+    assert (page["recipients"], page["community_id"]) == ([duty], None)
+    relay_all(services)
+    relay_all(services)   # at least once, and once per person
+    notes = services.store.collection("notifications").find({"community_id": None, "person_id": duty},
+                                                            limit=10).items
+    assert [n["template"] for n in notes] == ["handoff.emergency_unplaced"]
+    assert f"接待 {alert['_id'][-6:]}" in notes[0]["body"] and "救命我摔倒了" in notes[0]["body"]
+    assert services.store.collection("outbox").get(page["_id"])["status"] == "done"
+    staff_commands.respond(services, InboundMessage(channel="wecom", user_key="wecom-street", person_id=duty,
+                                                    text=f"接待 {alert['_id'][-6:]}"))
+    assert services.store.collection("handoffs").get(alert["_id"])["staff_id"] == duty
+
+
+def test_a_community_with_nobody_on_duty_pages_the_platform_duty(services, world, talk):
+    duty = platform_duty(world)
+    people = services.store.collection("people")
+    for key in ("security", "dispatcher", "manager"):
+        doc = people.get(world.id(key))
+        people.replace({**doc, "active": False}, doc["version"])
+    [reply] = talk("owner", "救命我摔倒了")
+    assert "已经通知物业值班室" in reply.text
+    [page] = outbox_of(services, "handoff.emergency")
+    assert (page["recipients"], page["community_id"]) == ([duty], world.community_id)
+
+
+def test_an_emergency_nobody_can_be_paged_for_says_so_and_to_call_120(services, world, talk):
+    [reply] = talk(None, "救命我摔倒了")
+    assert "120" in reply.text and "119" in reply.text and "联系不上值班人员" in reply.text
+    assert "已经通知" not in reply.text
+    [follow_up] = talk(None, "我在3号楼")
+    assert "120" in follow_up.text and "已经转告" not in follow_up.text
+    assert all_of(services, "handoffs")[0]["paged"] == []
 
 
 def test_an_unknown_person_on_a_community_channel_gets_a_repair_for_the_duty_room(services, world, talk):
