@@ -46,7 +46,7 @@ def openapi_document() -> dict:
     components: dict[str, dict] = {"Error": ERROR}
     paths: dict[str, dict] = {}
     for spec in REGISTRY:
-        path = _openapi_path(spec.rule)
+        path = openapi_path(spec.rule)
         for method in spec.methods:
             paths.setdefault(path, {})[method.lower()] = _operation(spec, path, components)
     return {"openapi": "3.1.0", "info": {"title": "Linli API", "version": "1"},
@@ -55,7 +55,7 @@ def openapi_document() -> dict:
                            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}}
 
 
-def _openapi_path(rule: str) -> str:
+def openapi_path(rule: str) -> str:
     """Flask's ``<converter:name>`` becomes OpenAPI's ``{name}``."""
     return "/".join("{" + p.strip("<>").split(":")[-1] + "}" if p.startswith("<") else p
                     for p in rule.split("/"))

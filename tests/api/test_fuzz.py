@@ -1,0 +1,83 @@
+"""Fuzzing every declared operation from the OpenAPI document (schemathesis, in-process
+through WSGI): no request, valid or not, is a 5xx; every 4xx is the error envelope; every
+answer has a status, media type and (where declared) body the document declares.
+
+Each operation is called as someone its roles admit (else the fuzz would only meet 403s),
+with valid and invalid data, a fixed number of examples and a fixed seed per operation and
+backend (the two backends see different examples): a run is bounded and repeatable. The
+dialog manager is a stand-in: the HTTP surface is under test here, not the NLU (whose
+failures a bot turn's own guard keeps from ever failing a request).
+"""
+from __future__ import annotations
+
+import zlib
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
+                                 status_code_conformance)
+
+import bot.channels  # noqa: F401 (declares the bot's endpoint)
+import miniapp_api  # noqa: F401 (declares the API's endpoints)
+from core.api import REGISTRY
+from core.openapi import openapi_path
+from tests.core.test_api import Echo
+from tests.factories import person
+from tests.fakes.wechat_server import wechat_fake, wechat_fake_server  # noqa: F401 (fixtures)
+
+EXAMPLES = 10          # per operation and backend: the whole module stays under a minute
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# who calls an operation: the first of these whose roles the operation admits
+PERSONAS = {"owner": {"resident", "owner"}, "dispatcher": {"dispatcher"}, "plumber": {"technician"},
+            "manager": {"manager"}, "admin": {"admin"}, "street_office": {"street_office"},
+            "grid_worker": {"grid_worker"}, "residents_committee": {"residents_committee"},
+            "committee": {"owners_committee"}, "platform_admin": {"platform_admin"}}
+
+
+def persona_for(roles: frozenset[str] | None) -> str:
+    if roles is None:
+        return "owner"
+    return next(who for who, has in PERSONAS.items() if has & roles)
+
+
+OPERATIONS = sorted({(openapi_path(spec.rule), method, persona_for(spec.roles))
+                     for spec in REGISTRY for method in spec.methods})
+
+
+@pytest.fixture
+def config_overrides(config_overrides, wechat_fake):  # noqa: F811
+    return wechat_fake.configure(config_overrides, extra={"dialog_factory": Echo})
+
+
+@pytest.fixture
+def fuzz_world(world):
+    world.add("platform_admin", person(None, "街道信息科", "staff", ["platform_admin"]))
+    return world
+
+
+def assert_envelope_on_client_errors(response) -> None:
+    if 400 <= response.status_code < 500:
+        body = response.json()
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, body
+        assert isinstance(body["error"]["message"], str) and body["error"]["message"], body
+
+
+@pytest.mark.parametrize("path, method, who", OPERATIONS, ids=[f"{m} {p} as {w}" for p, m, w in OPERATIONS])
+def test_no_request_is_a_server_error(app, backend, fuzz_world, path, method, who):
+    operation = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)[path][method.upper()]
+    headers = fuzz_world.headers(who)
+    cases = st.one_of(operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
+                      operation.as_strategy(schemathesis.GenerationMode.NEGATIVE))
+
+    @seed(zlib.crc32(f"{method} {path} {backend}".encode()))
+    @settings(max_examples=EXAMPLES, database=None, deadline=None, suppress_health_check=[
+        HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @given(case=cases)
+    def fuzz(case):
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        assert_envelope_on_client_errors(response)
+
+    fuzz()
