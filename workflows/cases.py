@@ -187,11 +187,17 @@ def not_yet_reporter(ctx: Context) -> bool:
 
 
 def join_reporter(ctx: Context) -> None:
-    """Action of the ``join`` event: a duplicate report adds its reporter to the case."""
+    """Action of the ``join`` event: a duplicate report adds its reporter to the case, and
+    its photos (uploads the service has checked are the reporter's own)."""
     ctx.case.setdefault("reporter_ids", []).append(ctx.actor.id)
     contact = ctx.payload.get("contact")
     if isinstance(contact, dict):
         ctx.case.setdefault("contacts", []).append(contact)
+    known = ctx.case.get("photos") or []
+    offered = dict.fromkeys(ctx.payload.get("photos") or [])
+    added = [p for p in offered if isinstance(p, str) and p not in known]
+    if added:
+        ctx.case["photos"] = known + added
 
 
 def staff_of(store, community_id: str) -> list[dict]:
@@ -314,7 +320,8 @@ class CaseService:
         if actor.id in case.get("reporter_ids", []):
             return case  # the same person reporting again: nothing new to record
         contact = next((c for c in fields.get("contacts", []) if c.get("person_id") == actor.id), None)
-        payload = {"note": str(fields.get("description", "")), "contact": contact}
+        payload = {"note": str(fields.get("description", "")), "contact": contact,
+                   "photos": list(fields.get("photos") or [])}
         store = services.store
         with store.transaction():
             case = apply_event(store, self.workflow, case["_id"], "join", actor, payload, now=now)

@@ -44,13 +44,17 @@ from bot.dialog.tracker import TrackerStore
 from bot.messages import EVENT, IMAGE, LOCATION, TEXT, VOICE, InboundMessage, Location
 from core import clock
 from tests.factories import person
+from tests.fakes.wechat_server import wechat_fake, wechat_fake_server  # noqa: F401 (fixtures)
 
 HERE = Path(__file__).resolve().parent
 CHANNEL = "wechat_oa"
 # stories run on a Monday at 09:00 in Beijing, so "今天下午" is always still ahead
 START = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
 TRANSPORTS = ("direct", "wechat_plain", "wechat_aes")
-COLLECTIONS = {"repair": "repairs", "complaint": "complaints", "help": "help_requests", "handoff": "handoffs"}
+COLLECTIONS = {"repair": "repairs", "complaint": "complaints", "help": "help_requests", "handoff": "handoffs",
+               "upload": "uploads"}
+# the photo an ``image`` step sends, as WeChat (the local fake) serves it
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
 STAMPS = {"handoffs": "opened_at"}
 STEP_KEYS = {"say", "voice", "image", "location", "event", "click", "as", "after", "intent", "action",
              "slots", "form", "pending", "reply", "reply_not", "buttons", "speak", "created", "case"}
@@ -79,10 +83,12 @@ def warm_nlu():
 
 
 @pytest.fixture
-def config_overrides(config_overrides):
-    # a story sends many messages a minute and must never meet the flood limit or the 5 s budget
-    extra = {**config_overrides["extra"], "bot_reply_budget": 60}
-    return {**config_overrides, "bot_messages_per_minute": 100_000, "extra": extra}
+def config_overrides(config_overrides, wechat_fake):
+    # a story sends many messages a minute and must never meet the flood limit or the 5 s budget;
+    # WeChat is the local fake (chat photos are fetched from it)
+    wechat_fake.add_media("photo-media", PHOTO)
+    return wechat_fake.configure(config_overrides, extra={"bot_reply_budget": 60},
+                                 bot_messages_per_minute=100_000)
 
 
 # ---- the two front doors ---------------------------------------------------------------------

@@ -7,11 +7,13 @@ WeChat (``/``, i.e. ``WECHAT_API_BASE_URL``)      WeCom (``/wecom/cgi-bin/``, ``
   GET  sns/jscode2session                           GET  user/getuserinfo, auth/getuserinfo
   POST cgi-bin/message/subscribe/send               POST message/send
   POST cgi-bin/message/custom/send
+  GET  cgi-bin/media/get (the file itself, not JSON)
 
 Every request is recorded (``fake.calls(path)``) so a test asserts what was delivered. A test
 can expire the current tokens (the next call answers 42001 and the client must refresh),
 make the next calls to a path fail with an errcode or an HTTP status, register login codes,
-WeCom members and users who refused subscribe messages.
+WeCom members, users who refused subscribe messages and the temporary media a chat photo
+names (``add_media``; an unknown media id answers 40007 as WeChat does).
 
 Use the ``wechat_fake`` fixture (import it into a conftest, with ``wechat_fake_server``);
 ``wechat_fake.configure(config_overrides)`` points a test's config at the fake.
@@ -53,6 +55,14 @@ class Call:
         return self.status == 200 and not (self.answer or {}).get("errcode")
 
 
+@dataclass(frozen=True)
+class Media:
+    """A file the fake serves as it is (``cgi-bin/media/get``), not as JSON."""
+
+    content: bytes
+    content_type: str = "image/jpeg"
+
+
 @dataclass
 class Failure:
     times: int
@@ -71,6 +81,7 @@ class FakeState:
     wecom_members: set = field(default_factory=set)      # userids that can receive app messages
     refused: set = field(default_factory=set)            # openids whose subscribe quota is used up
     failures: dict = field(default_factory=dict)         # (api, path) -> Failure
+    media: dict = field(default_factory=dict)            # media id -> Media
 
 
 class WeChatFake:
@@ -141,6 +152,11 @@ class WeChatFake:
         with self.lock:
             self.state.refused.add(openid)
 
+    def add_media(self, media_id: str, content: bytes, content_type: str = "image/jpeg") -> None:
+        """Temporary media (a chat photo) that ``cgi-bin/media/get`` serves for three days."""
+        with self.lock:
+            self.state.media[media_id] = Media(content, content_type)
+
     def expire_tokens(self, api: str = "wechat") -> None:
         """Every token issued so far stops working: calls answer 42001 until a refresh."""
         with self.lock:
@@ -174,8 +190,9 @@ class WeChatFake:
         except ValueError:
             payload = None
         status, answer = self._answer(api, method, path, query, payload)
+        recorded = None if isinstance(answer, Media) else answer
         with self.lock:
-            self.state.calls.append(Call(api, method, path, query, payload, status, answer))
+            self.state.calls.append(Call(api, method, path, query, payload, status, recorded))
         return status, answer
 
     def _answer(self, api, method, path, query, payload) -> tuple[int, dict | None]:
@@ -247,6 +264,12 @@ def _custom_send(_fake: WeChatFake, _query: dict, body: dict) -> dict:
     return {"errcode": 0, "errmsg": "ok"}
 
 
+def _media_get(fake: WeChatFake, query: dict, _body: dict) -> dict | Media:
+    with fake.lock:
+        media = fake.state.media.get(query.get("media_id", ""))
+    return media or {"errcode": 40007, "errmsg": "invalid media_id"}
+
+
 def _wecom_token(fake: WeChatFake, query: dict, _body: dict) -> dict:
     if query.get("corpid") != CORPID or query.get("corpsecret") != CORPSECRET:
         return {"errcode": 40001, "errmsg": "invalid credential"}
@@ -280,6 +303,7 @@ ROUTES = {
     ("wechat", "GET", "sns/jscode2session"): _jscode2session,
     ("wechat", "POST", "cgi-bin/message/subscribe/send"): _subscribe_send,
     ("wechat", "POST", "cgi-bin/message/custom/send"): _custom_send,
+    ("wechat", "GET", "cgi-bin/media/get"): _media_get,
     ("wecom", "GET", "gettoken"): _wecom_token,
     ("wecom", "GET", "user/getuserinfo"): _wecom_userinfo,
     ("wecom", "GET", "auth/getuserinfo"): _wecom_auth_userinfo,
@@ -296,9 +320,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         status, answer = self.owner.handle(method, self.path, body)
-        data = json.dumps(answer, ensure_ascii=False).encode() if answer is not None else b"upstream trouble"
+        if isinstance(answer, Media):
+            data, kind = answer.content, answer.content_type
+        elif answer is not None:
+            data, kind = json.dumps(answer, ensure_ascii=False).encode(), "application/json; charset=utf-8"
+        else:
+            data, kind = b"upstream trouble", "text/plain"
         self.send_response(status)
-        kind = "application/json; charset=utf-8" if answer is not None else "text/plain"
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
