@@ -80,7 +80,9 @@ def check_window(window, now: datetime) -> dict | None:
         return None
     try:
         start, end = clock.parse_iso(_as_iso(window["start"])), clock.parse_iso(_as_iso(window["end"]))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
+        # OverflowError: a time at the edge of the calendar whose offset moves it past year
+        # 1 or 9999 in UTC (9999-12-31T23:00-12:00)
         raise ValidationFailed("error.repair.window_invalid")
     if not start < end or end <= now or end > now + MAX_WINDOW_AHEAD:
         raise ValidationFailed("error.repair.window_invalid")
