@@ -16,7 +16,7 @@ from nlu import model_store, safety, tokenizer
 from nlu.classifier import IntentModel, train
 from nlu.entities import address, timex
 from nlu.entities.lexical import facility_matcher, place_matcher
-from nlu.features import featurize
+from nlu.features import ADDRESS_TOKEN, clean_length, featurize
 from nlu.homophones import HomophoneRepair
 from nlu.lexicon import DICT_DIR, NLU_FILE, lexicon_from
 from nlu.normalise import normalise_text
@@ -36,6 +36,13 @@ class Prepared:
     features: tuple[str, ...]
     entities: tuple[dict, ...]
     verdict: safety.Verdict
+
+
+def mask_addresses(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every address span replaced by :data:`ADDRESS_TOKEN`."""
+    for start, end in sorted(spans, reverse=True):
+        text = f"{text[:start]}{ADDRESS_TOKEN}{text[end:]}"
+    return text
 
 
 def _is_real_word(window: str) -> bool:
@@ -65,14 +72,20 @@ class Engine:
         """Normalised text with homophones of domain words repaired."""
         return normalise_text(text, self._repair.edits)
 
-    def features(self, norm: Normalised) -> list[str]:
-        """Classifier features of normalised text."""
-        return featurize(norm.text, tokenizer.cut(norm.text), text_pinyin(norm.text))
+    def features(self, norm: Normalised, addresses: list[tuple[int, int]] | None = None) -> list[str]:
+        """Classifier features of normalised text; ``addresses`` (spans of ``norm.text``, found
+        by :func:`nlu.entities.address.find` when not given) read as one neutral token each."""
+        if addresses is None:
+            addresses = address.find(norm)[1]
+        if not addresses:
+            return featurize(norm.text, tokenizer.cut(norm.text), text_pinyin(norm.text))
+        text = mask_addresses(norm.text, addresses)
+        return featurize(text, tokenizer.cut(text), text_pinyin(text), clean_length(norm.text))
 
-    def entities(self, norm: Normalised) -> list[dict]:
+    def entities(self, norm: Normalised, addresses: list[dict] | None = None) -> list[dict]:
         """All entities, ordered by position in the original text."""
         found = [
-            *address.extract(norm),
+            *(address.extract(norm) if addresses is None else addresses),
             *self._facilities.extract(norm),
             *self._places.extract(norm),
             *timex.extract(norm),
@@ -81,7 +94,9 @@ class Engine:
 
     def _prepare(self, text: str) -> Prepared:
         norm = self.normalise(text)
-        return Prepared(norm, tuple(self.features(norm)), tuple(self.entities(norm)), safety.check(norm.text))
+        found, spans = address.find(norm)
+        return Prepared(norm, tuple(self.features(norm, spans)), tuple(self.entities(norm, found)),
+                        safety.check(norm.text))
 
     def train(self, examples: list[Example]) -> IntentModel:
         """Fit an intent model on ``examples`` (deterministic)."""

@@ -2,7 +2,8 @@
 
 ``python -m nlu.evaluate [FILE]`` (default ``nlu/data/test.yml``) prints accuracy, macro-F1,
 per-intent precision/recall/F1, the most frequent confusions, emergency recall and the false
-alarm rate, building/unit/room exact match and parse latency after warm-up.
+alarm rate, building/unit/room exact match (and how many messages without an address got
+none) and parse latency after warm-up.
 ``python -m nlu.evaluate --cv 5`` cross-validates the built-in engine on ``nlu/data/nlu.yml``.
 
 Library API (used by the Rasa benchmark script; keep the names):
@@ -95,12 +96,22 @@ def _entity_scores(examples: list[Example], results: list[dict]) -> tuple[float 
     return values / len(scored), spans / len(scored), len(scored)
 
 
+def _unaddressed_clean(examples: list[Example], results: list[dict]) -> tuple[float | None, int]:
+    """Share of the messages without an annotated address (floors, dates, prices ...) that got
+    no building/unit/room either, and how many such messages there were."""
+    unaddressed = [res for ex, res in zip(examples, results) if not _address(ex.entities, gold=True)]
+    if not unaddressed:
+        return None, 0
+    return sum(not _address(res["entities"], False) for res in unaddressed) / len(unaddressed), len(unaddressed)
+
+
 def evaluate(parse_fn: ParseFn, examples: list[Example], warm_up: bool = True) -> dict:
     """Run ``parse_fn`` over ``examples`` and compute the report (see the module docstring).
 
     Keys: accuracy, macro_f1, per_intent, confusions, emergency_recall, false_alarm_rate,
     entity_exact_match, latency_p50_ms, latency_p99_ms, n; plus entity_span_match,
-    entity_examples and predictions (gold, predicted, text) for error analysis.
+    entity_examples, entity_clean_rate (messages without an annotated address that got none),
+    unaddressed_examples and predictions (gold, predicted, text) for error analysis.
     """
     if warm_up:
         for text in _WARM_UP_TEXTS:
@@ -121,6 +132,7 @@ def report_from_results(examples: list[Example], results: list[dict], latencies:
     confusions = Counter((g, p) for g, p in zip(gold, predicted) if g != p)
     recall, false_alarms = _emergency_rates(gold, predicted)
     exact, span, n_entities = _entity_scores(examples, results)
+    clean, n_unaddressed = _unaddressed_clean(examples, results)
     ordered = sorted(latencies)
     n = len(examples)
     return {
@@ -134,6 +146,8 @@ def report_from_results(examples: list[Example], results: list[dict], latencies:
         "entity_exact_match": exact,
         "entity_span_match": span,
         "entity_examples": n_entities,
+        "entity_clean_rate": clean,
+        "unaddressed_examples": n_unaddressed,
         "latency_p50_ms": _percentile(ordered, 0.50),
         "latency_p99_ms": _percentile(ordered, 0.99),
         "predictions": [(g, p, e.text) for g, p, e in zip(gold, predicted, examples)],
@@ -154,6 +168,8 @@ def format_report(report: dict, errors: int = 0) -> str:
         f"false-alarm rate    {_pct(report['false_alarm_rate'])}  (non-emergency messages parsed as emergency)",
         f"building/unit/room  {_pct(report['entity_exact_match'])} exact values, "
         f"{_pct(report.get('entity_span_match'))} exact spans, over {report.get('entity_examples', 0)} examples",
+        f"no false address    {_pct(report.get('entity_clean_rate'))} of {report.get('unaddressed_examples', 0)} "
+        "messages without one",
         f"latency             p50 {report['latency_p50_ms']:.2f} ms, p99 {report['latency_p99_ms']:.2f} ms",
         "",
         f"{'intent':<16}{'precision':>10}{'recall':>10}{'f1':>8}{'support':>9}",

@@ -15,6 +15,11 @@ both); with two accent-confusable substitutions, 88.7% with the fuzzy view, 85.9
 Digits are collapsed to ``0`` (building 3 and building 12 say the same about the intent),
 punctuation is dropped (voice transcripts have none) except for a question-mark flag, and a
 coarse length bucket tells fragments (好, 嗯嗯) from sentences.
+
+An address (3号楼2单元501, Building 3 room 501) arrives as one :data:`ADDRESS_TOKEN`: it says
+where, not what is wanted, so it has no feature of its own; it shows only through its
+neighbours (住Ω, Ω漏水) and, when it is the whole message, through ``t:^Ω$``: a bare address is
+an answer to a question, not a request (out_of_scope in the training data).
 """
 
 from __future__ import annotations
@@ -23,9 +28,15 @@ import re
 
 from nlu.phonetics import fuzzy, is_han
 
+ADDRESS_TOKEN = "Ω"  # a word character that is neither Han, nor a digit, nor ASCII
 _DIGITS = re.compile(r"\d+")
 _DROP = re.compile(r"[^\w?]+")  # keeps letters, digits, Han and '?'
 _QUESTION = re.compile(r"[?吗呢么嘛]$|吗|没有?$|不$")
+
+
+def clean_length(text: str) -> int:
+    """The number of characters the length bucket counts (no punctuation or spaces)."""
+    return len(_DROP.sub("", text.replace("?", "")))
 
 
 def _length_bucket(n: int) -> str:
@@ -42,15 +53,22 @@ def _ngrams(seq: list[str], n: int, prefix: str, sep: str = "") -> list[str]:
     return [prefix + sep.join(seq[i:i + n]) for i in range(len(seq) - n + 1)]
 
 
-def featurize(text: str, words: list[str], sounds: list[str]) -> list[str]:
+_A = ADDRESS_TOKEN
+# the address token alone, or at an edge, says nothing; with a neighbour it does (住Ω, Ω漏水)
+_SILENT = frozenset({f"c:{_A}", f"b:^{_A}", f"b:{_A}$", f"w:{_A}", f"wb:^|{_A}", f"wb:{_A}|$"})
+
+
+def featurize(text: str, words: list[str], sounds: list[str], length: int | None = None) -> list[str]:
     """Feature strings for one message.
 
-    ``text`` is the normalised text, ``words`` its jieba segmentation and ``sounds`` its
-    per-character toneless pinyin (both computed by the caller, which caches them).
+    ``text`` is the normalised text (addresses masked by :data:`ADDRESS_TOKEN`), ``words`` its
+    jieba segmentation and ``sounds`` its per-character toneless pinyin (both computed by the
+    caller, which caches them). ``length`` is the length of the clean text before masking, for
+    the length bucket (a typed-out address is not a two-character fragment like 好的).
     """
     clean = _DIGITS.sub("0", _DROP.sub("", text.replace("?", "")))
     chars = ["^", *clean, "$"]
-    feats = [_length_bucket(len(clean))]
+    feats = [_length_bucket(len(clean) if length is None else length)]
     if _QUESTION.search(text.rstrip()):
         feats.append("q:?")
     feats += _ngrams(chars[1:-1], 1, "c:")
@@ -60,6 +78,8 @@ def featurize(text: str, words: list[str], sounds: list[str]) -> list[str]:
     tokens = [_DIGITS.sub("0", w) for w in words if _DROP.sub("", w)]
     feats += _ngrams(tokens, 1, "w:")
     feats += _ngrams(["^", *tokens, "$"], 2, "wb:", "|")
+    if _A in text:
+        feats = [f for f in feats if f not in _SILENT]
 
     syllables = [s for c, s in zip(text, sounds) if is_han(c)]
     feats += _ngrams(syllables, 1, "p:")

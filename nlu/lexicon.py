@@ -72,7 +72,9 @@ def lexicon_from(data: NluData) -> Lexicon:
         raise ValueError(f"synonym blocks for unknown facilities: {sorted(unknown)}")
     facility = {}
     for name in FACILITIES:
-        for word in [name.replace("_", " "), *data.synonyms.get(name, [])]:
+        # each name is also an English word for itself, except "other" (the other day)
+        own = [name.replace("_", " ")] if name != "other" else []
+        for word in [*own, *data.synonyms.get(name, [])]:
             facility.setdefault(_normalised(word), name)
     places = tuple(dict.fromkeys(_normalised(w) for w in data.lookups.get(PLACE_LOOKUP, [])))
     return Lexicon(facility, places)

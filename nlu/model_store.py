@@ -26,7 +26,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # modules whose code decides what a training example turns into
 _FEATURE_PATH_MODULES = (
     "rewriter.py", "normalise.py", "numerals.py", "phonetics.py", "homophones.py", "tokenizer.py",
-    "lexicon.py", "features.py", "classifier.py", "engine.py",
+    "lexicon.py", "features.py", "classifier.py", "engine.py", "entities/address.py",
 )
 
 

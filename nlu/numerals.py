@@ -69,8 +69,30 @@ def read_positional(run: str) -> int:
     return total
 
 
+def _split_after_ten(run: str) -> tuple[str, str] | None:
+    """十一零二 -> ("十一", "零二"): a positional floor, then a door read digit by digit.
+
+    十 is the lowest multiplier, so a 零 right after it, or after the digit that follows it,
+    cannot be positional: 十一零二 is 11-02, 二十三零一 is 23-01, 十零一 is 10-01. Without a 零 the
+    run stays positional (十一二 is "eleven or twelve", not 112).
+    """
+    last = max(i for i, c in enumerate(run) if c in MULTIPLIERS)
+    if MULTIPLIERS[run[last]] != 10:
+        return None
+    tail = run[last + 1:]
+    if len(tail) >= 2 and tail[0] in ("零", "〇", "幺", "洞"):
+        return run[:last + 1], tail
+    if len(tail) >= 3 and tail[1] in ("零", "〇", "幺", "洞"):
+        return run[:last + 2], tail[1:]
+    return None
+
+
 def to_arabic(run: str) -> str:
     """Convert a run of Chinese numeral characters to an Arabic digit string."""
     if is_positional(run):
+        split = _split_after_ten(run)
+        if split:
+            head, tail = split
+            return str(read_positional(head)) + read_digits(tail)
         return str(read_positional(run))
     return read_digits(run)

@@ -13,6 +13,10 @@ each optional, in this order):
 
 Examples: 明天上午 -> ``day+1 morning``; 今晚 -> ``day+0 evening``; 后天下午三点 ->
 ``day+2 afternoon 15:00``; 下周三 -> ``week+1:wed``.
+
+English gives the same values: "tomorrow morning" -> ``day+1 morning``, "next Wednesday
+afternoon" -> ``week+1:wed afternoon``, "3pm tomorrow" -> ``day+1 15:00``, "tonight at 8" ->
+``day+0 evening 20:00``, "in half an hour" -> ``in+30m``; "good morning" is a greeting.
 """
 
 from __future__ import annotations
@@ -100,14 +104,116 @@ def _value(m: re.Match[str]) -> str:
     return " ".join(parts)
 
 
+# English (the normalised text is lower-cased): tomorrow morning, next wednesday afternoon,
+# 3pm tomorrow, tonight at 8, in half an hour. A phrase is a run of these parts in any order.
+_EN_DAYS = {
+    "the day after tomorrow": ("day+2", None), "day after tomorrow": ("day+2", None),
+    "tomorrow": ("day+1", None), "tmrw": ("day+1", None), "tmr": ("day+1", None),
+    "today": ("day+0", None), "tonight": ("day+0", "evening"), "yesterday": ("day-1", None),
+    "this morning": ("day+0", "morning"), "this afternoon": ("day+0", "afternoon"),
+    "this evening": ("day+0", "evening"), "last night": ("day-1", "night"),
+}
+_EN_WEEKDAYS = {
+    "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
+    "saturday": "sat", "sunday": "sun",
+}
+_EN_WEEK_REL = {"next": 1, "this": 0, "last": -1}
+_EN_PARTS = {
+    "early morning": "dawn", "morning": "morning", "noon": "noon", "midday": "noon", "lunchtime": "noon",
+    "afternoon": "afternoon", "evening": "evening", "night": "night",
+}
+_EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10,
+               "twenty": 20, "thirty": 30}
+_EN_RELATIVE_UNITS = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440}
+_EN_PART = (
+    rf"(?P<en_day>{_alt(_EN_DAYS)})"
+    rf"|(?:(?P<en_rel>{_alt(_EN_WEEK_REL)})\s+)?(?P<en_wd>{_alt(_EN_WEEKDAYS)})"
+    rf"|(?<!good )(?:(?:in|at) the\s+)?(?P<en_part>{_alt(_EN_PARTS)})"
+    r"|(?P<en_hour>\d{1,2})(?::(?P<en_minute>\d{2}))?\s*(?P<en_ampm>a\.?m\.?|p\.?m\.?)(?![a-z])"
+    r"|(?P<en_h24>\d{1,2}):(?P<en_m24>\d{2})(?!\d)"
+    r"|(?P<en_oclock>\d{1,2})\s*o'?clock"
+    r"|at\s+(?P<en_at>\d{1,2})(?::(?P<en_at_minute>\d{2}))?(?![\d:])(?!\s*(?:st|nd|rd|th|%|号|栋|楼|单元|floor)\b)"
+)
+_EN_PART_RE = re.compile(rf"\b(?:{_EN_PART})\b")
+_EN_ANY = re.sub(r"\(\?P<\w+>", "(?:", _EN_PART)  # the same parts without group names, to repeat them
+_EN_PHRASE = re.compile(rf"\b(?:{_EN_ANY})(?:(?:\s*,?\s*|\s+(?:on|at|in)\s+)(?:{_EN_ANY}))*\b")
+_EN_RELATIVE = re.compile(
+    rf"\bin\s+(?:(?P<half>half an?)|(?P<n>\d{{1,3}}|{_alt(_EN_NUMBERS)}))\s*"
+    r"(?P<unit>minute|min|hour|hr|day)s?\b"
+)
+
+
+def _en_relative(m: re.Match[str]) -> str:
+    minutes = _EN_RELATIVE_UNITS[m.group("unit")]
+    if m.group("half"):
+        total = minutes // 2
+    else:
+        n = m.group("n")
+        total = (int(n) if n.isdigit() else _EN_NUMBERS[n]) * minutes
+    if total % 1440 == 0:
+        return f"in+{total // 1440}d"
+    return f"in+{total // 60}h" if total % 60 == 0 else f"in+{total}m"
+
+
+def _en_value(phrase: str) -> str | None:
+    """The value of an English time phrase (its parts in any order), None when it names no time."""
+    day = part = clock = None
+    for m in _EN_PART_RE.finditer(phrase):
+        if m.group("en_day"):
+            day, implied = _EN_DAYS[m.group("en_day")]
+            part = part or implied
+        elif m.group("en_wd"):
+            weekday, rel = _EN_WEEKDAYS[m.group("en_wd")], m.group("en_rel")
+            day = f"week{_EN_WEEK_REL[rel]:+d}:{weekday}" if rel else weekday
+        elif m.group("en_part"):
+            part = _EN_PARTS[m.group("en_part")]
+        else:
+            hour = int(m.group("en_hour") or m.group("en_h24") or m.group("en_oclock") or m.group("en_at"))
+            minute = int(m.group("en_minute") or m.group("en_m24") or m.group("en_at_minute") or 0)
+            ampm = (m.group("en_ampm") or "")[:1]
+            if ampm == "p" and hour < 12:
+                hour += 12
+            elif ampm == "a" and hour == 12:
+                hour = 0
+            if hour > 24 or minute > 59:
+                continue
+            clock = (hour, minute, bool(ampm))
+    if clock is not None:
+        hour, minute, explicit = clock
+        if not explicit and (part in _PM_PARTS and hour < 12 or part == "noon" and hour < 5):
+            hour += 12
+        clock = f"{hour % 24:02d}:{minute:02d}"
+    parts = [p for p in (day, part, clock) if p]
+    return " ".join(parts) or None
+
+
+def _english_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of every English time expression in lower-cased text."""
+    found = [(m.start(), m.end(), _en_relative(m)) for m in _EN_RELATIVE.finditer(text)]
+    for m in _EN_PHRASE.finditer(text):
+        if any(m.start() < end and start < m.end() for start, end, _ in found):
+            continue
+        if not re.search("[a-z]", m.group()):
+            continue  # a bare 15:00 is read with the Chinese around it (明天下午3:30)
+        value = _en_value(m.group())
+        if value:
+            found.append((m.start(), m.end(), value))
+    return found
+
+
 def extract(norm: Normalised) -> list[dict]:
-    """Time entities in the normalised text."""
+    """Time entities in the normalised text (Chinese, and English where it has Latin letters)."""
     out = []
+    taken: list[tuple[int, int]] = []
+    if re.search("[a-z]", norm.text):
+        for start, end, value in _english_spans(norm.text):
+            taken.append((start, end))
+            out.append(make_entity(norm, "time", value, start, end, EXTRACTOR))
     for m in _TIME.finditer(norm.text):
-        if m.start() == m.end():
+        if m.start() == m.end() or any(m.start() < t_end and t_start < m.end() for t_start, t_end in taken):
             continue
         out.append(make_entity(norm, "time", _value(m), m.start(), m.end(), EXTRACTOR))
-    return out
+    return sorted(out, key=lambda e: e["start"])
 
 
 _WEEKDAY_INDEX = {name: i for i, name in enumerate(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])}

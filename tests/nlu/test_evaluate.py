@@ -30,6 +30,7 @@ def test_metrics():
     assert report["emergency_recall"] == pytest.approx(1 / 2)
     assert report["false_alarm_rate"] == pytest.approx(1 / 3)
     assert report["entity_exact_match"] == 1.0
+    assert report["entity_clean_rate"] == 1.0 and report["unaddressed_examples"] == 4
     assert report["per_intent"]["greet"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
     assert report["per_intent"]["thanks"]["f1"] == 1.0
     assert {"gold": "emergency", "predicted": "repair_request", "count": 1} in report["confusions"]
@@ -43,6 +44,16 @@ def test_gold_values_written_as_chinese_numerals_compare_as_digits():
     report = evaluate.evaluate(lambda t: {"intent": {"name": "repair_request"}, "entities": [
         {"entity": "building", "value": "3", "start": 0, "end": 1}]}, examples, warm_up=False)
     assert report["entity_exact_match"] == 1.0
+
+
+def test_an_address_where_there_is_none_is_counted():
+    examples = [Example("5楼的灯坏了", "repair_request"), Example("你好", "greet")]
+    report = evaluate.evaluate(lambda t: {"intent": {"name": "greet"}, "entities": [
+        {"entity": "building", "value": "5", "start": 0, "end": 1}] if t.startswith("5") else []}, examples,
+        warm_up=False)
+    assert report["entity_exact_match"] is None
+    assert report["entity_clean_rate"] == 0.5 and report["unaddressed_examples"] == 2
+    assert "no false address    50.0% of 2 messages" in evaluate.format_report(report)
 
 
 def test_format_report_names_every_figure():

@@ -12,7 +12,9 @@ from nlu.numerals import to_arabic
 @pytest.mark.parametrize(
     "run, digits",
     [("三", "3"), ("十", "10"), ("十二", "12"), ("二十", "20"), ("二十一", "21"), ("三百零二", "302"),
-     ("三百二", "320"), ("一千零一", "1001"), ("幺零五", "105"), ("一零二", "102"), ("两", "2"), ("零五", "05")],
+     ("三百二", "320"), ("一千零一", "1001"), ("幺零五", "105"), ("一零二", "102"), ("两", "2"), ("零五", "05"),
+     # a positional floor, then the door digit by digit (十 is the lowest multiplier)
+     ("十一零二", "1102"), ("二十三零一", "2301"), ("十零一", "1001"), ("十一二", "12")],
 )
 def test_chinese_numerals_to_digits(run, digits):
     assert to_arabic(run) == digits

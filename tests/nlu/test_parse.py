@@ -53,6 +53,52 @@ def test_traditional_english_and_voice_input(parse, text, intent):
     assert parse(text)["intent"]["name"] == intent
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["3号楼2单元501", "三栋二单元五零一", "十二号楼", "7-1-302", "Building 5, Unit 2, room 1103", "幺零五", "603号",
+     "我住3号楼", "我家是5栋3单元1102室", "在3栋", "住501", "是502", "是 6栋2单元"],
+)
+def test_a_bare_address_does_not_lean_emergency(parse, text):
+    """An address alone answers a question ("which house?"); it asks for nothing."""
+    ranking = {r["name"]: r["confidence"] for r in parse(text)["intent_ranking"]}
+    assert max(ranking, key=ranking.get) != "emergency"
+    assert ranking["emergency"] < 0.1
+    assert parse(text)["intent"]["name"] in ("out_of_scope", "affirm")  # 是502 may read as a yes
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("5号楼1单元302 快点", "emergency"),
+        ("十一栋 三单元 七零二 快", "emergency"),
+        ("3号楼2单元501 我妈倒在地上叫不醒", "emergency"),
+        ("6栋3单元801室 阳台顶上漏雨", "repair_request"),
+        ("我住10号楼3单元901 能帮我买点菜吗", "help_request"),
+    ],
+)
+def test_an_address_does_not_drown_the_request(parse, text, intent):
+    assert parse(text)["intent"]["name"] == intent
+
+
+def test_the_address_is_one_neutral_token_for_the_classifier(engine):
+    from nlu.features import ADDRESS_TOKEN
+
+    features = engine.prepare("3号楼2单元501漏水了").features
+    assert not any("单元" in f or "号楼" in f for f in features)
+    assert f"b:{ADDRESS_TOKEN}漏" in features and f"c:{ADDRESS_TOKEN}" not in features
+    assert f"t:^{ADDRESS_TOKEN}$" in engine.prepare("3号楼2单元501").features
+
+
+@pytest.mark.parametrize("text", ["呵呵", "呵呵呵", "呵呵。", "hehe"])
+def test_a_chuckle_is_not_a_yes(parse, text):
+    assert parse(text)["intent"]["name"] != "affirm"
+
+
+@pytest.mark.parametrize("text", ["嗯嗯", "好的", "对", "是的", "可以", "行", "OK", "嗯", "没问题"])
+def test_real_yeses_stay_yeses(parse, text):
+    assert parse(text)["intent"]["name"] == "affirm"
+
+
 def test_empty_message_has_no_intent(parse):
     result = parse("  ")
     assert result["intent"] == {"name": None, "confidence": 0.0}

@@ -56,6 +56,8 @@ def test_lexicon_is_normalised():
     assert lexicon.facility_synonyms["lift"] == "elevator"
     assert lexicon.facility_synonyms["水龙头"] == "water_pipe"  # 水龍頭 in the file, simplified here
     assert "地下车库" in lexicon.places
+    assert lexicon.facility_synonyms["heating"] == "heating"  # a facility's name is an English word for it
+    assert "other" not in lexicon.facility_synonyms  # ... except "other" (the other day)
 
 
 @pytest.mark.parametrize(
