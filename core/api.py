@@ -45,6 +45,7 @@ class EndpointSpec:
     produces: str = "application/json"
     accepts: dict = field(default_factory=dict)
     other_statuses: dict = field(default_factory=dict)
+    path_params: dict = field(default_factory=dict)
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -99,7 +100,8 @@ def _bearer() -> str | None:
 def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=None, query=None,
              response=None, roles=None, public=False, idempotent=False, status=200,
              produces: str = "application/json", accepts: dict | None = None,
-             other_statuses: dict[int, str] | None = None) -> Callable:
+             other_statuses: dict[int, str] | None = None, path_params: dict[str, dict] | None = None
+             ) -> Callable:
     """Declare a JSON endpoint on ``bp`` (its ``url_prefix`` is joined to ``rule``).
 
     ``roles``: the caller needs at least one of them (``None``: any authenticated person).
@@ -110,13 +112,15 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
     ``accepts``: media type -> pydantic model or JSON schema, for a view that reads the
     request body itself (a CSV, a multipart upload) instead of taking ``body=``;
     ``other_statuses``: status -> description, for what a view may answer besides
-    ``status`` (a 200 when a create merged into an existing record, a 502 from WeChat).
+    ``status`` (a 200 when a create merged into an existing record, a 502 from WeChat);
+    ``path_params``: name -> JSON schema of a path segment the view accepts fewer values of
+    than any string (the actions of a case), whatever else arrives being its 4xx.
     """
     spec = EndpointSpec(rule=(bp.url_prefix or "") + rule, methods=tuple(methods), summary=summary,
                         tag=bp.name, body=body, query=query, response=response,
                         roles=frozenset(roles) if roles else None, public=public, idempotent=idempotent,
                         status=status, produces=produces, accepts=dict(accepts or {}),
-                        other_statuses=dict(other_statuses or {}))
+                        other_statuses=dict(other_statuses or {}), path_params=dict(path_params or {}))
     REGISTRY.append(spec)
 
     def decorate(view: Callable) -> Callable:

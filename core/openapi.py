@@ -95,7 +95,8 @@ def _operation(spec: EndpointSpec, path: str, components: dict) -> dict:
 
 
 def _parameters(spec: EndpointSpec, path: str) -> list[dict]:
-    params = [{"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
+    params = [{"name": p.strip("{}"), "in": "path", "required": True,
+               "schema": spec.path_params.get(p.strip("{}"), {"type": "string"})}
               for p in path.split("/") if p.startswith("{")]
     if spec.query:
         params += _query_parameters(spec.query)

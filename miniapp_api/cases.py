@@ -20,6 +20,7 @@ from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from core.api import current_actor, endpoint, locale, page_response, services
+from core.roles import SYSTEM
 from workflows.cases import CaseService
 
 StrictInt = Annotated[int, Strict()]
@@ -88,7 +89,12 @@ def register_case_routes(bp: Blueprint, service: CaseService, *, create_body: ty
         actor = current_actor()
         return show(service.get(services(), actor, case_id), actor)
 
-    @endpoint(bp, "/<case_id>/<action>", ("POST",), summary=f"Act on a {noun} case", body=action_body)
+    # the events a person may fire: not the service's own (a duplicate joining) nor the timers'
+    actions = sorted({t.event for t in service.workflow.transitions if t.roles - {SYSTEM}}
+                     - service.policy.hidden_events)
+
+    @endpoint(bp, "/<case_id>/<action>", ("POST",), summary=f"Act on a {noun} case", body=action_body,
+              path_params={"action": {"type": "string", "enum": actions}})
     def act_on_case(case_id, action, body):
         actor = current_actor()
         payload = body.model_dump(exclude_none=True)

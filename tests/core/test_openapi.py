@@ -74,3 +74,11 @@ def test_the_error_envelope_requires_code_message_and_details(document):
     error = document["components"]["schemas"]["Error"]
     assert error["required"] == ["error"]
     assert error["properties"]["error"]["required"] == ["code", "message", "details"]
+
+
+def test_a_case_action_is_one_a_person_may_fire(document):
+    action = params(document["paths"]["/api/v1/repairs/{case_id}/{action}"]["post"])["action"]["schema"]
+    assert {"accept", "cancel", "confirm", "rate", "reopen", "urge"} <= set(action["enum"])
+    assert not {"join", "warn", "auto_close"} & set(action["enum"])      # the service's and the timers'
+    complaint = params(document["paths"]["/api/v1/complaints/{case_id}/{action}"]["post"])["action"]["schema"]
+    assert "reply" in complaint["enum"] and "resolve" not in complaint["enum"]
