@@ -14,10 +14,10 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 from flask import Blueprint, current_app, g, jsonify, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 from werkzeug.wrappers import Response
 
 from . import auth, i18n
@@ -49,6 +49,10 @@ class EndpointSpec:
 
 
 REGISTRY: list[EndpointSpec] = []
+
+# the page cursor every list hands out (core.store's encode_cursor: base64url without padding);
+# a query model's ``cursor: Cursor | None = None`` refuses anything else as a 422
+Cursor = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[A-Za-z0-9_-]*$")]
 
 
 def services():

@@ -24,7 +24,7 @@ ERROR = {"type": "object", "required": ["error"], "additionalProperties": False,
         "details": {"type": "object"}}}}}
 # ?lang= is read by every request (core.app), before and whatever the view
 LANG = {"name": "lang", "in": "query", "required": False,
-        "schema": {"type": "string", "examples": list(i18n.SUPPORTED)},
+        "schema": {"type": "string", "maxLength": 35, "examples": list(i18n.SUPPORTED)},
         "description": "language of the answer and its error messages (else Accept-Language); "
                        f"unknown ones fall back to {i18n.DEFAULT}"}
 IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,

@@ -10,7 +10,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import directory, i18n
-from core.api import current_actor, endpoint, locale, page_response, parse_json, services
+from core.api import Cursor, current_actor, endpoint, locale, page_response, parse_json, services
 from core.directory.csv_table import ImportRejected
 from core.directory.people import CARE_EDITORS
 from core.directory.scope import BINDING_DECIDERS, DIRECTORY_ADMINS, PEOPLE_READERS, PREMISES_READERS
@@ -32,7 +32,7 @@ class Scoped(BaseModel):
 
 class PageQuery(Scoped):
     limit: int = Field(default=50, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=1000)
+    cursor: Cursor | None = None
 
 
 class HouseQuery(PageQuery):

@@ -19,7 +19,7 @@ from typing import Annotated, Callable, Literal
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from core.api import current_actor, endpoint, locale, page_response, services
+from core.api import Cursor, current_actor, endpoint, locale, page_response, services
 from core.roles import SYSTEM
 from workflows.cases import CaseService
 
@@ -42,7 +42,7 @@ class CaseListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     scope: Literal["mine", "pool", "all"] | None = None
     state: str | None = Field(None, max_length=200)
-    cursor: str | None = Field(None, max_length=1000)
+    cursor: Cursor | None = None
     limit: int = Field(20, ge=1, le=100)
 
 

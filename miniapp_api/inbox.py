@@ -9,7 +9,7 @@ from typing import Annotated
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from core.api import current_actor, endpoint, page_response, services
+from core.api import Cursor, current_actor, endpoint, page_response, services
 from notifications import miniapp, reading
 
 bp = Blueprint("inbox", __name__, url_prefix="/api/v1")
@@ -20,7 +20,7 @@ TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=128, stri
 class InboxQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=500)
+    cursor: Cursor | None = None
     unread: bool = Field(default=False, description="1: only notifications not yet read")
 
 

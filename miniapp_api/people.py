@@ -10,7 +10,7 @@ from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core import directory
-from core.api import current_actor, endpoint, page_response, services
+from core.api import Cursor, current_actor, endpoint, page_response, services
 from core.errors import NotFound, Unauthorized
 
 bp = Blueprint("people", __name__, url_prefix="/api/v1")
@@ -36,7 +36,7 @@ class BindingRequest(BaseModel):
 class PlacesQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     limit: int = Field(default=100, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=1000)
+    cursor: Cursor | None = None
 
 
 def _my_bindings(store, person_id: str) -> list[dict]:

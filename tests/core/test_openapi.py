@@ -27,6 +27,7 @@ def test_query_parameters_carry_their_fields_types_and_bounds(document):
     assert houses["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}
     assert houses["community_id"]["schema"] == {"type": "string", "minLength": 1, "maxLength": 64}
     assert houses["building"]["description"] == "only this building, in unit/room order"
+    assert houses["cursor"]["schema"] == {"type": "string", "maxLength": 1000, "pattern": "^[A-Za-z0-9_-]*$"}
     assert params(document["paths"]["/api/v1/inbox"]["get"])["unread"]["schema"]["type"] == "boolean"
     scope = params(document["paths"]["/api/v1/repairs"]["get"])["scope"]
     assert scope["schema"] == {"type": "string", "enum": ["mine", "pool", "all"]} and not scope["required"]
