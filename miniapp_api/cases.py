@@ -41,7 +41,8 @@ class ActionBody(BaseModel):
 class CaseListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     scope: Literal["mine", "pool", "all"] | None = None
-    state: str | None = Field(None, max_length=200)
+    state: str | None = Field(None, max_length=200, pattern=r"^[a-z_, ]*$",
+                              description="state names, comma-separated (pending,accepted)")
     cursor: Cursor | None = None
     limit: int = Field(20, ge=1, le=100)
 

@@ -31,6 +31,8 @@ def test_query_parameters_carry_their_fields_types_and_bounds(document):
     assert params(document["paths"]["/api/v1/inbox"]["get"])["unread"]["schema"]["type"] == "boolean"
     scope = params(document["paths"]["/api/v1/repairs"]["get"])["scope"]
     assert scope["schema"] == {"type": "string", "enum": ["mine", "pool", "all"]} and not scope["required"]
+    states = params(document["paths"]["/api/v1/repairs"]["get"])["state"]
+    assert states["schema"]["pattern"] == "^[a-z_, ]*$" and "comma-separated" in states["description"]
     state = params(document["paths"]["/api/v1/admin/bindings"]["get"])["state"]["schema"]
     assert state["pattern"] == "^(requested|approved|rejected|revoked)$"
 
