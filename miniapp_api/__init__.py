@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, auth, complaints, inbox, people, repairs, system, uploads
+from . import admin, auth, complaints, inbox, nlu, people, repairs, system, uploads
 
-BLUEPRINTS = [system.bp, repairs.bp, complaints.bp, uploads.bp, admin.bp, people.bp, auth.bp, inbox.bp]
+BLUEPRINTS = [system.bp, repairs.bp, complaints.bp, uploads.bp, admin.bp, people.bp, auth.bp, inbox.bp, nlu.bp]
 
 
 def register(app: Flask) -> None:
