@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import clock
-from .errors import NotFound, RateLimited, TooLarge, UnsupportedMedia
+from .errors import NotFound, RateLimited, TooLarge, UnsupportedMedia, ValidationFailed
 from .roles import Actor
 
 PER_HOUR = 60           # uploads per person per hour: a phone album, not a backup service
@@ -50,8 +50,11 @@ def save(services, actor: Actor, data: bytes) -> dict:
     ``uploads`` record (``_id``, ``content_type``, ``size``...).
 
     413 over the size limit, 415 for anything but JPEG/PNG/WebP (an empty file included),
-    429 beyond :data:`PER_HOUR` uploads by the same person.
+    429 beyond :data:`PER_HOUR` uploads by the same person; 422 for a caller with no
+    community (a resident not yet bound, the platform admin): there is nowhere to file it.
     """
+    if not actor.community_id:
+        raise ValidationFailed("error.community_required")
     limit = services.config.max_upload_bytes
     if len(data) > limit:
         raise TooLarge("error.upload_too_large", megabytes=round(limit / 1024 / 1024, 1))
