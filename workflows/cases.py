@@ -283,7 +283,10 @@ class CaseService:
     # -- creating ---------------------------------------------------------------------------
     def create(self, services, actor: Actor, data: dict, now: datetime | None = None) -> Created:
         """File a report: a new case, or — when an open case has the same merge key — the
-        reporter joins that case (the response says ``merged``)."""
+        reporter joins that case (the response says ``merged``); 422 for a reporter with no
+        community (a resident not yet bound), before anything is looked up in one."""
+        if not actor.community_id:
+            raise ValidationFailed("error.community_required")
         now = now or clock.now()
         fields = self.prepare(services, actor, data, now)
         key = self.merge_key(fields)
