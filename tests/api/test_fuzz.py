@@ -2,13 +2,14 @@
 through WSGI): no request, valid or not, is a 5xx; every 4xx is the error envelope; every
 answer has a status, media type and (where declared) body the document declares.
 
-Each operation is called as someone its roles admit (else the fuzz would only meet 403s),
-with valid and invalid data, a fixed number of examples and a fixed seed per operation and
-backend (the two backends see different examples): a run is bounded and repeatable. Path
-parameters also name records that exist (a repair, a complaint, a house, a person, a binding,
-an upload), so actions and decisions run on real documents, not only into 404s. The
-dialog manager is a stand-in: the HTTP surface is under test here, not the NLU (whose
-failures a bot turn's own guard keeps from ever failing a request).
+Each example is sent as someone the operation's roles admit (else the fuzz would only meet
+403s), people without a community included, with valid and invalid data, a fixed number of
+examples and a fixed seed per operation and backend (the two backends see different
+examples): a run is bounded and repeatable. Path parameters also name records that exist (a
+repair, a complaint, a house, a person, a binding, an upload) and a multipart ``file`` is also
+a real photo, so actions, decisions and uploads run on real data, not only into 404s and
+415s. The dialog manager is a stand-in: the HTTP surface is under test here, not the NLU
+(whose failures a bot turn's own guard keeps from ever failing a request).
 """
 from __future__ import annotations
 
@@ -39,20 +40,20 @@ from .test_uploads import actor
 
 EXAMPLES = 15          # per operation and backend: the whole module stays well under a minute
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-# who calls an operation: the first of these whose roles the operation admits
-PERSONAS = {"owner": {"resident", "owner"}, "dispatcher": {"dispatcher"}, "plumber": {"technician"},
-            "manager": {"manager"}, "admin": {"admin"}, "street_office": {"street_office"},
-            "grid_worker": {"grid_worker"}, "residents_committee": {"residents_committee"},
-            "committee": {"owners_committee"}, "platform_admin": {"platform_admin"}}
+# who may call: each example is sent as one of the personas whose roles the operation admits
+# (anyone for an operation without roles), those with no community included
+PERSONAS = {"owner": {"resident", "owner"}, "tenant": {"resident"}, "newcomer": {"resident"},
+            "dispatcher": {"dispatcher"}, "plumber": {"technician"}, "manager": {"manager"}, "admin": {"admin"},
+            "street_office": {"street_office"}, "grid_worker": {"grid_worker"},
+            "residents_committee": {"residents_committee"}, "committee": {"owners_committee"},
+            "platform_admin": {"platform_admin"}}
 
 
-def persona_for(roles: frozenset[str] | None) -> str:
-    if roles is None:
-        return "owner"
-    return next(who for who, has in PERSONAS.items() if has & roles)
+def admitted(roles: frozenset[str] | None) -> tuple[str, ...]:
+    return tuple(who for who, has in PERSONAS.items() if roles is None or has & roles)
 
 
-OPERATIONS = sorted({(openapi_path(spec.rule), method, persona_for(spec.roles))
+OPERATIONS = sorted({(openapi_path(spec.rule), method, admitted(spec.roles))
                      for spec in REGISTRY for method in spec.methods})
 
 
@@ -64,6 +65,7 @@ def config_overrides(config_overrides, wechat_fake):  # noqa: F811
 @pytest.fixture
 def fuzz_world(world):
     world.add("platform_admin", person(None, "街道信息科", "staff", ["platform_admin"]))
+    world.add("newcomer", person(None, "新用户", "resident", ["resident"], openid="o-newcomer"))
     return world
 
 
@@ -103,22 +105,26 @@ def assert_envelope_on_client_errors(response) -> None:
         assert isinstance(body["error"]["message"], str) and body["error"]["message"], body
 
 
-@pytest.mark.parametrize("path, method, who", OPERATIONS, ids=[f"{m} {p} as {w}" for p, m, w in OPERATIONS])
-def test_no_request_is_a_server_error(app, backend, fuzz_world, real_ids, path, method, who):
+@pytest.mark.parametrize("path, method, personas", OPERATIONS, ids=[f"{m} {p}" for p, m, _ in OPERATIONS])
+def test_no_request_is_a_server_error(app, backend, fuzz_world, real_ids, path, method, personas):
     operation = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)[path][method.upper()]
-    headers, client = fuzz_world.headers(who), BufferedClient(app)
+    client = BufferedClient(app)
     strategies = [operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
                   operation.as_strategy(schemathesis.GenerationMode.NEGATIVE)]
     if existing(path, real_ids):
         strategies.append(operation.as_strategy(schemathesis.GenerationMode.POSITIVE,
                                                 path_parameters=existing(path, real_ids)))
+    if any(body.media_type == "multipart/form-data" for body in operation.body):
+        strategies.append(operation.as_strategy(schemathesis.GenerationMode.POSITIVE, body={"file": PNG},
+                                                media_type="multipart/form-data"))
     cases = st.one_of(strategies)
 
     @seed(zlib.crc32(f"{method} {path} {backend}".encode()))
     @settings(max_examples=EXAMPLES, database=None, deadline=None, suppress_health_check=[
         HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
-    @given(case=cases)
-    def fuzz(case):
+    @given(case=cases, who=st.sampled_from(personas))
+    def fuzz(case, who):
+        headers = fuzz_world.headers(who)
         response = case.call(headers=headers, session=client)
         case.validate_response(response, checks=CHECKS, headers=headers)
         assert_envelope_on_client_errors(response)
