@@ -43,8 +43,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # who may call: each example is sent as one of the personas whose roles the operation admits
 # (anyone for an operation without roles), those with no community included
 PERSONAS = {"owner": {"resident", "owner"}, "tenant": {"resident"}, "newcomer": {"resident"},
-            "dispatcher": {"dispatcher"}, "plumber": {"technician"}, "manager": {"manager"}, "admin": {"admin"},
-            "street_office": {"street_office"}, "grid_worker": {"grid_worker"},
+            "dispatcher": {"dispatcher"}, "plumber": {"technician"}, "manager": {"manager"},
+            "admin": {"admin"}, "street_office": {"street_office"}, "grid_worker": {"grid_worker"},
             "residents_committee": {"residents_committee"}, "committee": {"owners_committee"},
             "platform_admin": {"platform_admin"}}
 
